@@ -1,0 +1,64 @@
+"""Errors the services raise, each carrying the product's error code.
+
+Every face (API, admin, portal, tasks) catches ``HelpdeskError`` and shows it in
+its own way; the API turns it into the one error shape of PRODUCT.md.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class HelpdeskError(Exception):
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, **extra: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+        self.extra = extra
+
+
+class ValidationFailed(HelpdeskError):
+    code = "VALIDATION_ERROR"
+    http_status = 400
+
+    @classmethod
+    def on(cls, field: str, detail: str) -> ValidationFailed:
+        return cls(detail, {field: [detail]})
+
+
+class PermissionDenied(HelpdeskError):
+    code = "FORBIDDEN"
+    http_status = 403
+
+
+class NotFound(HelpdeskError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class Conflict(HelpdeskError):
+    code = "CONFLICT"
+    http_status = 409
+
+
+class InvalidTransition(HelpdeskError):
+    code = "INVALID_TRANSITION"
+    http_status = 409
+
+
+class PreconditionFailed(HelpdeskError):
+    code = "PRECONDITION_FAILED"
+    http_status = 412
+
+
+class PayloadTooLarge(HelpdeskError):
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
+class UnsupportedMediaType(HelpdeskError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415

@@ -1,0 +1,75 @@
+"""Site-wide pages: the front door and the health check."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from helpdesk.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+@require_GET
+def portal_placeholder(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/placeholder.html")
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = f"health:{time.monotonic_ns()}"
+    cache.set(key, "ok", timeout=5)
+    if cache.get(key) != "ok":
+        raise RuntimeError("the cache did not return what was stored")
+    cache.delete(key)
+
+
+def _check_broker() -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Each dependency's state; 503 naming the failing check when one is down."""
+    results: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy, and is named
+            logger.warning("health check %s failed: %s", name, exc)
+            results[name] = f"error: {type(exc).__name__}"
+        else:
+            results[name] = "ok"
+    healthy = all(value == "ok" for value in results.values())
+    body = {
+        "status": "healthy" if healthy else "unhealthy",
+        "service": settings.SERVICE_NAME,
+        "version": settings.VERSION,
+        "checks": results,
+    }
+    if not healthy:
+        body["failing"] = [name for name, value in results.items() if value != "ok"]
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,110 @@
+"""Plain admin registrations; the agent console builds on these."""
+
+from django.contrib import admin
+
+from tickets.models import (
+    Attachment,
+    Category,
+    Comment,
+    SLAPolicy,
+    SLATarget,
+    Tag,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class SLATargetInline(admin.TabularInline):
+    model = SLATarget
+    extra = 0
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "is_active", "category", "organization", "team", "at_risk_percent"]
+    list_select_related = ["category", "organization", "team"]
+    list_editable = ["position", "is_active"]
+    inlines = [SLATargetInline]
+
+
+class CommentInline(admin.StackedInline):
+    model = Comment
+    extra = 0
+    raw_id_fields = ["author"]
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["filename", "content_type", "size", "uploaded_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ["created_at", "kind", "field", "old_value", "new_value", "actor", "is_internal"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["number", "subject", "status", "priority", "requester", "assignee", "team", "updated_at"]
+    list_filter = ["status", "priority", "category", "team", "channel"]
+    list_select_related = ["requester", "assignee", "team", "category"]
+    search_fields = ["number", "subject", "requester__email"]
+    raw_id_fields = ["requester", "assignee"]
+    autocomplete_fields = ["tags", "organization", "team"]
+    readonly_fields = ["number", "version", "created_at", "updated_at", "status_changed_at"]
+    inlines = [CommentInline, AttachmentInline, TicketEventInline]
+    show_full_result_count = False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "author", "is_internal", "created_at"]
+    list_select_related = ["ticket", "author"]
+    raw_id_fields = ["ticket", "author"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["filename", "ticket", "content_type", "size", "uploaded_by", "created_at"]
+    list_select_related = ["ticket", "uploaded_by"]
+    raw_id_fields = ["ticket", "comment", "uploaded_by"]
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "field", "old_value", "new_value", "actor", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["ticket", "actor"]
+    raw_id_fields = ["ticket", "actor"]
+
+
+@admin.register(TicketCounter)
+class TicketCounterAdmin(admin.ModelAdmin):
+    list_display = ["day", "last"]
+    readonly_fields = ["day", "last"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

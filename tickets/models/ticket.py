@@ -1,0 +1,139 @@
+"""The ticket, and the per-day counter its number comes from."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Priority, Status
+
+
+def _in(field: str, values: list[str], *, blank: bool = False) -> models.Q:
+    condition = models.Q(**{f"{field}__in": values})
+    return condition | models.Q(**{field: ""}) if blank else condition
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    # Kept by the database from ``priority``: 1 = urgent ... 4 = low, so ordering is by rank.
+    priority_rank = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(priority=p.value, then=models.Value(rank)) for p, rank in PRIORITY_RANK.items()),
+            default=models.Value(9),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    category = models.ForeignKey(
+        "tickets.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="tickets_requested",
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets_assigned",
+    )
+    tags = models.ManyToManyField("tickets.Tag", verbose_name=_("tags"), blank=True, related_name="tickets")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.API)
+
+    # DevOps fields (seed 004), optional.
+    environment = models.CharField(_("environment"), max_length=12, choices=Environment.choices, blank=True)
+    affected_service = models.CharField(_("affected service"), max_length=200, blank=True)
+    impact_level = models.CharField(_("impact level"), max_length=10, choices=ImpactLevel.choices, blank=True)
+    resolution_notes = models.TextField(_("resolution notes"), blank=True)
+
+    # SLA: due times live on the ticket so queues and sweeps can use an index.
+    sla_policy = models.ForeignKey(
+        "tickets.SLAPolicy", verbose_name=_("SLA policy"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
+    first_response_breached = models.BooleanField(_("first response breached"), default=False)
+    resolution_breached = models.BooleanField(_("resolution breached"), default=False)
+
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Optimistic locking: every write bumps it; a write naming an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "priority_rank"], name="ticket_status_rank_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_created_idx"),
+            models.Index(fields=["organization", "-created_at"], name="ticket_org_created_idx"),
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            models.Index(fields=["-updated_at"], name="ticket_updated_idx"),
+            models.Index(fields=["first_response_due_at"], name="ticket_fr_due_idx"),
+            models.Index(fields=["resolution_due_at"], name="ticket_res_due_idx"),
+            models.Index(fields=["category", "status"], name="ticket_category_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_in("status", Status.values), name="ticket_status_valid"),
+            models.CheckConstraint(condition=_in("priority", Priority.values), name="ticket_priority_valid"),
+            models.CheckConstraint(condition=_in("channel", Channel.values), name="ticket_channel_valid"),
+            models.CheckConstraint(
+                condition=_in("environment", Environment.values, blank=True), name="ticket_environment_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in("impact_level", ImpactLevel.values, blank=True), name="ticket_impact_level_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="ticket_version_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.RESOLVED) | models.Q(resolved_at__isnull=False),
+                name="ticket_resolved_has_resolved_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.CLOSED) | models.Q(closed_at__isnull=False),
+                name="ticket_closed_has_closed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+
+class TicketCounter(models.Model):
+    """The last number handed out for one day; incremented atomically by an upsert."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

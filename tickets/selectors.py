@@ -1,0 +1,32 @@
+"""Reads: the querysets each face starts from, with related rows fetched once here."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
+from tickets.access import can_see_internal, visibility_filter
+from tickets.models import Comment, SLAPolicy, Ticket, TicketEvent
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """Every ticket ``user`` may see, ready for lists and detail pages."""
+    queryset = Ticket.objects.select_related(
+        "category", "requester", "assignee", "team", "organization", "sla_policy"
+    ).prefetch_related("tags")
+    condition = visibility_filter(user)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
+    queryset = ticket.comments.select_related("author").prefetch_related("attachments")
+    return queryset if can_see_internal(user) else queryset.filter(is_internal=False)
+
+
+def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    queryset = ticket.events.select_related("actor")
+    return queryset if can_see_internal(user) else queryset.filter(is_internal=False)
+
+
+def sla_policies_in_order() -> QuerySet[SLAPolicy]:
+    return SLAPolicy.objects.filter(is_active=True).prefetch_related(Prefetch("targets")).order_by("position", "id")

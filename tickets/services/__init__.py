@@ -1,0 +1,25 @@
+"""Writes. Every change to a ticket, from any face, goes through a function here."""
+
+from tickets.services.attachments import attachment_add, attachment_delete
+from tickets.services.comments import comment_add, comment_delete, comment_edit
+from tickets.services.sla import sla_mark_breaches
+from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
+from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
+
+__all__ = [
+    "attachment_add",
+    "attachment_delete",
+    "comment_add",
+    "comment_delete",
+    "comment_edit",
+    "sla_mark_breaches",
+    "ticket_assign",
+    "ticket_close",
+    "ticket_create",
+    "ticket_delete",
+    "ticket_escalate",
+    "ticket_reopen",
+    "ticket_resolve",
+    "ticket_transition",
+    "ticket_update",
+]

@@ -1,0 +1,107 @@
+"""Adding, editing and deleting comments: public replies and internal notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
+from tickets import access, workflow
+from tickets.models import Comment, EventKind, Ticket
+from tickets.services.common import lock_ticket, record, touch
+from tickets.services.status import apply_status
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed.on("body", "A comment needs some text.")
+    return body
+
+
+def comment_add(
+    *, actor: User, ticket: Ticket, body: str, is_internal: bool = False, now: datetime | None = None
+) -> Comment:
+    """Add a public reply or internal note.
+
+    The first public reply from staff meets the first-response SLA; a public
+    reply from the requester on a ``pending`` ticket moves it back to ``open``.
+    """
+    now = now or timezone.now()
+    body = _clean_body(body)
+    with transaction.atomic():
+        locked = lock_ticket(ticket)
+        if not access.can_view_ticket(actor, locked):
+            raise NotFound("Ticket not found.")
+        if not access.can_comment(actor, locked, internal=is_internal):
+            raise PermissionDenied("Only staff can add internal notes.")
+        comment = Comment.objects.create(
+            ticket=locked, author=actor, body=body, is_internal=is_internal, created_at=now
+        )
+        record(locked, EventKind.COMMENT_ADDED, actor=actor, now=now, internal=is_internal, comment_id=comment.pk)
+        changed: set[str] = set()
+        if not is_internal:
+            is_requester = actor.pk == locked.requester_id
+            if actor.is_staff_role and not is_requester and locked.first_responded_at is None:
+                locked.first_responded_at = now
+                changed.add("first_responded_at")
+            if is_requester and (target := workflow.target_after_requester_reply(locked.status)) is not None:
+                changed |= apply_status(locked, target, actor=actor, now=now, reason="requester replied")
+        touch(locked, now, changed)
+    return comment
+
+
+def _comment_for(actor: User, comment: Comment, allowed: bool, refusal: str) -> None:
+    if not access.can_view_comment(actor, comment):
+        raise NotFound("Comment not found.")
+    if not allowed:
+        raise PermissionDenied(refusal)
+
+
+def comment_edit(*, actor: User, comment: Comment, body: str, now: datetime | None = None) -> Comment:
+    """Change a comment's text (its author only); the old text stays in the history."""
+    now = now or timezone.now()
+    body = _clean_body(body)
+    _comment_for(actor, comment, access.can_edit_comment(actor, comment), "Only the author can edit a comment.")
+    if body == comment.body:
+        return comment
+    with transaction.atomic():
+        old = comment.body
+        comment.body = body
+        comment.edited_at = now
+        comment.save(update_fields=["body", "edited_at"])
+        record(
+            comment.ticket,
+            EventKind.COMMENT_EDITED,
+            actor=actor,
+            now=now,
+            field="body",
+            old=old,
+            new=body,
+            internal=comment.is_internal,
+            comment_id=comment.pk,
+        )
+    return comment
+
+
+def comment_delete(*, actor: User, comment: Comment, now: datetime | None = None) -> None:
+    """Delete a comment (its author or an admin), with the files attached to it."""
+    now = now or timezone.now()
+    allowed = access.can_delete_comment(actor, comment)
+    _comment_for(actor, comment, allowed, "Only the author or an admin can delete a comment.")
+    with transaction.atomic():
+        files = [attachment.file for attachment in comment.attachments.all()]
+        record(
+            comment.ticket,
+            EventKind.COMMENT_DELETED,
+            actor=actor,
+            now=now,
+            old=comment.body,
+            internal=comment.is_internal,
+            comment_id=comment.pk,
+        )
+        comment.delete()
+        transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
