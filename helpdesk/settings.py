@@ -16,7 +16,9 @@ from django.core.exceptions import ImproperlyConfigured
 from helpdesk.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
+# Everything the product writes at run time (SQLite file, uploads, mail, Celery queue) goes here.
+VAR_DIR = (BASE_DIR / env_str("VAR_DIR", "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SERVICE_NAME = "helpdesk"
 VERSION = "0.1.0"
@@ -195,6 +197,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -1,0 +1,65 @@
+"""Fixtures shared by every app's tests: one user per role, their teams, and an outsider."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.roles import Role
+from accounts.tests.factories import OrganizationFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme")
+
+
+@pytest.fixture
+def customer(db, org):
+    return UserFactory(email="customer@example.com", role=Role.CUSTOMER, organization=org)
+
+
+@pytest.fixture
+def other_customer(db):
+    """An outsider: another organization's customer, who must get 404 on others' tickets."""
+    return UserFactory(email="outsider@example.com", role=Role.CUSTOMER, organization=OrganizationFactory(name="Other"))
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(email="agent@example.com", role=Role.AGENT)
+
+
+@pytest.fixture
+def other_agent(db):
+    return UserFactory(email="agent2@example.com", role=Role.AGENT)
+
+
+@pytest.fixture
+def team_lead(db):
+    return UserFactory(email="lead@example.com", role=Role.TEAM_LEAD)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(email="manager@example.com", role=Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(email="admin@example.com", role=Role.ADMIN)
+
+
+@pytest.fixture
+def team(db, agent, team_lead):
+    return TeamFactory(name="Support", lead=team_lead, members=[agent, team_lead])
+
+
+@pytest.fixture
+def other_team(db, other_agent):
+    return TeamFactory(name="Infrastructure", members=[other_agent])

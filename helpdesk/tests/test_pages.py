@@ -1,0 +1,60 @@
+"""The front door, the docs and the health check."""
+
+import pytest
+
+
+@pytest.mark.django_db
+def test_home_links_to_portal_admin_and_api_docs(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for href in ('href="/portal/"', 'href="/admin/"', 'href="/api/docs/"'):
+        assert href in body
+
+
+@pytest.mark.django_db
+def test_portal_placeholder_and_admin_login_are_served(client):
+    assert "Customer portal" in client.get("/portal/").content.decode()
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    assert 'name="username"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_from_our_own_static_files(client):
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
+    assert "cdn" not in docs.lower()
+    redoc = client.get("/api/redoc/").content.decode()
+    assert "/static/drf_spectacular_sidecar/redoc/" in redoc
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+
+
+@pytest.mark.django_db
+def test_health_reports_each_check(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "healthy",
+        "service": "helpdesk",
+        "version": "0.1.0",
+        "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_health_answers_503_naming_the_failing_check(client, settings):
+    # A real cache client pointed at a port nothing listens on.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = client.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unhealthy"
+    assert body["failing"] == ["cache"]
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["cache"].startswith("error")

@@ -1,0 +1,75 @@
+"""Settings come from the environment and fail loudly on bad values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from helpdesk.env import env_bool, env_choice, env_int, env_list, env_str
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment."""
+    base = {"PATH": os.environ["PATH"], "VAR_DIR": "var/test", "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'])"
+    )
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], env={**base, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_readers_parse_and_refuse(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "yes")
+    monkeypatch.setenv("X_INT", "12")
+    monkeypatch.setenv("X_LIST", "a.example, b.example,")
+    assert env_bool("X_BOOL", False) is True
+    assert env_int("X_INT", 1) == 12
+    assert env_list("X_LIST", []) == ["a.example", "b.example"]
+    assert env_str("X_MISSING", "fallback") == "fallback"
+    monkeypatch.setenv("X_BOOL", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="X_BOOL must be true or false"):
+        env_bool("X_BOOL", False)
+    monkeypatch.setenv("X_INT", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="X_INT must be a whole number"):
+        env_int("X_INT", 1)
+    monkeypatch.setenv("X_INT", "12")
+    with pytest.raises(ImproperlyConfigured, match="at least 20"):
+        env_int("X_INT", 5, minimum=20)
+    with pytest.raises(ImproperlyConfigured, match="Set the environment variable X_MISSING"):
+        env_str("X_MISSING")
+    monkeypatch.setenv("X_CHOICE", "sometimes")
+    with pytest.raises(ImproperlyConfigured, match="one of all, team"):
+        env_choice("X_CHOICE", "all", ("all", "team"))
+
+
+def test_development_runs_with_no_configuration():
+    result = load_settings(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "false"}, "Set the environment variable SECRET_KEY"),
+        ({"DEBUG": "false", "SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
+        ({"DEBUG": "true", "DATABASE_URL": "mysql://x@localhost/db"}, "DATABASE_URL must point at PostgreSQL"),
+        ({"DEBUG": "true", "DATABASE_URL": "nonsense"}, "DATABASE_URL is not a database URL"),
+        ({"DEBUG": "true", "REDIS_URL": "http://localhost"}, "REDIS_URL must start with redis://"),
+        ({"DEBUG": "true", "REOPEN_WINDOW_DAYS": "-1"}, "REOPEN_WINDOW_DAYS must be at least 0"),
+        ({"DEBUG": "true", "AGENT_TICKET_VISIBILITY": "some"}, "AGENT_TICKET_VISIBILITY must be one of"),
+        ({"DEBUG": "true", "EMAIL_BACKEND": "pigeon"}, "EMAIL_BACKEND must be one of"),
+    ],
+)
+def test_bad_values_stop_start_up_with_a_clear_message(env, message):
+    result = load_settings(**env)
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -1,0 +1,34 @@
+import factory
+
+from accounts.tests.factories import UserFactory
+from tickets.models import Category, Comment, Ticket
+
+
+def category(slug: str = "general") -> Category:
+    return Category.objects.get(slug=slug)
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A ticket row straight in the database, for tests that need one in a given state.
+
+    Tests of behaviour create tickets through ``ticket_create`` instead.
+    """
+
+    class Meta:
+        model = Ticket
+        skip_postgeneration_save = True
+
+    number = factory.Sequence(lambda n: f"TICK-20260101-{n + 1:04d}")
+    subject = factory.Faker("sentence", nb_words=5)
+    description = factory.Faker("paragraph")
+    category = factory.LazyFunction(category)
+    requester = factory.SubFactory(UserFactory)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    ticket = factory.SubFactory(TicketFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Faker("paragraph")

@@ -1,0 +1,170 @@
+"""SLA due times from the seeded policies, policy matching, breach marking and the state word."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+
+from accounts.tests.factories import UserFactory
+from tickets import services
+from tickets.models import EventKind, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.sla import Clock, SlaState, sla_state
+from tickets.tests.factories import category
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def create(actor, *, slug="general", priority="medium", **kwargs):
+    return services.ticket_create(
+        actor=actor, subject="Printer jam", category=category(slug), priority=priority, now=T0, **kwargs
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("priority", "first_response", "resolution"),
+    [("urgent", 2, 24), ("high", 4, 48), ("medium", 8, 120), ("low", 24, 240)],
+)
+def test_standard_policy_targets_from_seed_002(customer, priority, first_response, resolution):
+    ticket = create(customer, priority=priority)
+    assert ticket.sla_policy.name == "Standard"
+    assert ticket.first_response_due_at == T0 + timedelta(hours=first_response)
+    assert ticket.resolution_due_at == T0 + timedelta(hours=resolution)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("priority", "first_response", "resolution"),
+    [("P1", 1, 4), ("P2", 4, 24), ("P3", 8, 72), ("P4", 24, 168)],
+)
+def test_incident_policy_targets_from_seed_004(customer, priority, first_response, resolution):
+    ticket = create(customer, slug="incident", priority=priority)
+    assert ticket.sla_policy.name == "Incident"
+    assert ticket.first_response_due_at == T0 + timedelta(hours=first_response)
+    assert ticket.resolution_due_at == T0 + timedelta(hours=resolution)
+
+
+@pytest.mark.django_db
+def test_priority_change_moves_due_times_from_creation(manager, customer):
+    ticket = create(customer, priority="low")
+    changed = services.ticket_update(
+        actor=manager, ticket=ticket, changes={"priority": "urgent"}, now=T0 + timedelta(hours=1)
+    )
+    assert changed.first_response_due_at == T0 + timedelta(hours=2)
+    assert changed.resolution_due_at == T0 + timedelta(hours=24)
+    event = changed.events.get(kind=EventKind.PRIORITY_CHANGED)
+    assert (event.old_value, event.new_value) == ("low", "urgent")
+
+
+@pytest.mark.django_db
+def test_category_change_switches_policy(manager, customer):
+    ticket = create(customer, priority="urgent")
+    changed = services.ticket_update(actor=manager, ticket=ticket, changes={"category": category("incident")})
+    assert changed.sla_policy.name == "Incident"
+    assert changed.resolution_due_at == T0 + timedelta(hours=4)
+
+
+@pytest.mark.django_db
+def test_first_matching_policy_wins_by_position(customer, org):
+    vip = SLAPolicy.objects.create(name="VIP", position=5, organization=org)
+    SLATarget.objects.create(policy=vip, priority="medium", first_response_minutes=30, resolution_minutes=240)
+    ticket = create(customer)  # the customer belongs to org
+    assert ticket.sla_policy == vip
+    assert ticket.first_response_due_at == T0 + timedelta(minutes=30)
+    outsider = UserFactory()
+    assert create(outsider).sla_policy.name == "Standard"
+
+
+@pytest.mark.django_db
+def test_inactive_policy_is_skipped_and_no_policy_means_no_due_times(customer):
+    SLAPolicy.objects.update(is_active=False)
+    ticket = create(customer)
+    assert (ticket.sla_policy, ticket.first_response_due_at, ticket.resolution_due_at) == (None, None, None)
+
+
+@pytest.mark.django_db
+class TestBreachMarking:
+    def test_past_due_metrics_are_marked_once_with_an_event_each(self, customer, agent):
+        replied = create(customer, priority="urgent")
+        services.comment_add(actor=agent, ticket=replied, body="On it.", now=T0 + timedelta(minutes=30))
+        silent = create(customer, priority="urgent")
+        with time_machine.travel(T0 + timedelta(hours=3), tick=False):
+            assert services.sla_mark_breaches() == 1  # silent's first response only
+            assert services.sla_mark_breaches() == 0
+        with time_machine.travel(T0 + timedelta(hours=25), tick=False):
+            assert services.sla_mark_breaches() == 2  # both resolutions
+        silent.refresh_from_db()
+        replied.refresh_from_db()
+        assert (silent.first_response_breached, silent.resolution_breached) == (True, True)
+        assert (replied.first_response_breached, replied.resolution_breached) == (False, True)
+        fields = sorted(TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).values_list("ticket_id", "field"))
+        assert fields == sorted([(silent.pk, "first_response"), (silent.pk, "resolution"), (replied.pk, "resolution")])
+
+    def test_paused_and_resolved_tickets_do_not_newly_breach(self, customer, admin_user):
+        paused = create(customer, priority="urgent")
+        services.ticket_transition(actor=admin_user, ticket=paused, to_status="open", now=T0)
+        services.comment_add(actor=admin_user, ticket=paused, body="Need logs", now=T0)
+        services.ticket_transition(actor=admin_user, ticket=paused, to_status="pending", now=T0)
+        with time_machine.travel(T0 + timedelta(days=3), tick=False):
+            assert services.sla_mark_breaches() == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_record_each_breach_exactly_once():
+    requester = UserFactory()
+    for index in range(30):
+        services.ticket_create(actor=requester, subject=f"T{index}", category=category(), priority="urgent", now=T0)
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait(timeout=10)
+            counts.append(services.sla_mark_breaches(now=T0 + timedelta(days=2)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(counts) == 60
+    assert TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count() == 60
+    assert Ticket.objects.filter(first_response_breached=True, resolution_breached=True).count() == 30
+
+
+class TestSlaState:
+    target = timedelta(hours=10)
+
+    def clock(self, **kwargs):
+        return Clock(target=self.target, due_at=T0 + self.target, **kwargs)
+
+    def state(self, now, **kwargs):
+        defaults = {"first_response": None, "resolution": self.clock(), "paused": False, "stopped": False}
+        return sla_state(now=now, **{**defaults, **kwargs})
+
+    def test_ok_until_eighty_percent_then_at_risk_then_breached(self):
+        assert self.state(T0 + timedelta(hours=7, minutes=59)) == SlaState.OK
+        assert self.state(T0 + timedelta(hours=8)) == SlaState.AT_RISK
+        assert self.state(T0 + timedelta(hours=10, seconds=1)) == SlaState.BREACHED
+
+    def test_paused_met_and_recorded_breach(self):
+        assert self.state(T0 + timedelta(hours=9), paused=True) == SlaState.PAUSED
+        assert (
+            self.state(T0 + timedelta(hours=30), stopped=True, resolution=self.clock(met_at=T0 + timedelta(hours=5)))
+            == SlaState.MET
+        )
+        assert self.state(T0, resolution=self.clock(breached=True)) == SlaState.BREACHED
+
+    def test_met_late_counts_as_breached(self):
+        late = self.clock(met_at=T0 + timedelta(hours=11))
+        assert self.state(T0 + timedelta(hours=12), stopped=True, resolution=late) == SlaState.BREACHED
+
+    def test_naive_datetimes_are_refused(self):
+        from tickets.sla import add_duration
+
+        with pytest.raises(ValueError, match="aware"):
+            add_duration(datetime(2026, 1, 1), timedelta(hours=1))  # noqa: DTZ001 - the point of the test
