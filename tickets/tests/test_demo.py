@@ -1,0 +1,37 @@
+"""The demo data: every role can log in, every status is shown, loading twice adds nothing."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from accounts.roles import Role
+from tickets.choices import Status
+from tickets.demo import USERS, load_demo
+from tickets.models import Comment, Ticket
+
+
+@pytest.mark.django_db
+def test_demo_covers_every_role_and_status_and_is_idempotent():
+    first = load_demo()
+    assert first["tickets_created"] == 50
+    assert {spec.role for spec in USERS} == set(Role)
+    for spec in USERS:
+        user = authenticate(username=spec.email, password=spec.password)
+        assert user is not None and user.role == spec.role
+    assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
+    assert Comment.objects.filter(is_internal=True).exists()
+    assert Comment.objects.filter(is_internal=False).exists()
+    counts = (Ticket.objects.count(), Comment.objects.count())
+
+    assert load_demo()["tickets_created"] == 0
+    assert (Ticket.objects.count(), Comment.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_demo_command_refuses_outside_debug_and_prints_logins(settings, capsys):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo")
+    call_command("load_demo", "--force")
+    out = capsys.readouterr().out
+    assert "admin@example.com" in out and "demo-admin-2026" in out
