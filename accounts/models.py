@@ -93,7 +93,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
             # Staff status is derived from the role, so the admin's door matches PRODUCT.md.
             models.CheckConstraint(
-                condition=models.Q(is_staff=True, role__in=[r.value for r in STAFF_ROLES])
+                condition=models.Q(is_staff=True, role__in=sorted(STAFF_ROLES))
                 | models.Q(is_staff=False, role=Role.CUSTOMER),
                 name="user_is_staff_matches_role",
             ),

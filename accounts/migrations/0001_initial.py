@@ -166,7 +166,7 @@ class Migration(migrations.Migration):
             model_name="user",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    models.Q(("is_staff", True), ("role__in", ["admin", "agent", "team_lead", "manager"])),
+                    models.Q(("is_staff", True), ("role__in", ["admin", "agent", "manager", "team_lead"])),
                     models.Q(("is_staff", False), ("role", "customer")),
                     _connector="OR",
                 ),
