@@ -108,3 +108,10 @@ class TicketCounterAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(SLATarget)
+class SLATargetAdmin(admin.ModelAdmin):
+    list_display = ["policy", "priority", "first_response_minutes", "resolution_minutes"]
+    list_select_related = ["policy"]
+    list_filter = ["policy", "priority"]

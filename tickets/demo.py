@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -226,6 +227,8 @@ class _Story:
             self.move(Status.ON_HOLD, "Waiting on the vendor.")
             return
         self.say(requester, "Here are the details you asked for.")
+        log = ContentFile(b"2026-03-02 09:14:07 ERROR connection reset by peer\n", name="error.log")
+        services.attachment_add(actor=requester, ticket=self.ticket, upload=log, now=self.later())
         self.move(Status.RESOLVED, resolution_notes="Applied the fix and confirmed with the requester.")
         if status == Status.CLOSED:
             self.move(Status.CLOSED)

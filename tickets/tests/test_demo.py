@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from accounts.roles import Role
 from tickets.choices import Status
 from tickets.demo import USERS, load_demo
-from tickets.models import Comment, Ticket
+from tickets.models import Attachment, Comment, Ticket
 
 
 @pytest.mark.django_db
@@ -21,6 +21,7 @@ def test_demo_covers_every_role_and_status_and_is_idempotent():
     assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
     assert Comment.objects.filter(is_internal=True).exists()
     assert Comment.objects.filter(is_internal=False).exists()
+    assert Attachment.objects.filter(content_type="text/plain").exists()
     counts = (Ticket.objects.count(), Comment.objects.count())
 
     assert load_demo()["tickets_created"] == 0
