@@ -7,6 +7,7 @@ deployment stops at start-up instead of misbehaving later.
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -65,4 +66,15 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = (_raw(name) or default).lower()
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as ``60/min``."""
+    value = _raw(name) or default
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 60/min or 1000/hour, not {value!r}.")
     return value

@@ -1,8 +1,11 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from helpdesk import views
+from helpdesk.api.errors import api_not_found
+
+handler500 = "helpdesk.api.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +15,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/v1/", include("helpdesk.api.urls")),
+    re_path(r"^api/", api_not_found),
 ]

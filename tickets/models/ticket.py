@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Priority, Status
+from tickets.sla import Clock, SlaState, sla_state
+from tickets.workflow import SLA_PAUSED, SLA_STOPPED
 
 
 def _in(field: str, values: list[str], *, blank: bool = False) -> models.Q:
@@ -127,6 +131,34 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
+
+    def sla_state(self, now: datetime) -> SlaState:
+        """The SLA word for queues and the API: ok, at_risk, breached, paused or met."""
+        if self.sla_policy_id is None:
+            return SlaState.OK
+        first_response = resolution = None
+        if self.first_response_due_at is not None:
+            first_response = Clock(
+                target=self.first_response_due_at - self.created_at,
+                due_at=self.first_response_due_at,
+                met_at=self.first_responded_at,
+                breached=self.first_response_breached,
+            )
+        if self.resolution_due_at is not None:
+            resolution = Clock(
+                target=self.resolution_due_at - self.created_at,
+                due_at=self.resolution_due_at,
+                met_at=self.resolved_at,
+                breached=self.resolution_breached,
+            )
+        return sla_state(
+            now=now,
+            first_response=first_response,
+            resolution=resolution,
+            paused=self.status in SLA_PAUSED,
+            stopped=self.status in SLA_STOPPED,
+            at_risk_fraction=self.sla_policy.at_risk_percent / 100,
+        )
 
 
 class TicketCounter(models.Model):

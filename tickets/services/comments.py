@@ -23,7 +23,13 @@ def _clean_body(body: str) -> str:
 
 
 def comment_add(
-    *, actor: User, ticket: Ticket, body: str, is_internal: bool = False, now: datetime | None = None
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    is_internal: bool = False,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Comment:
     """Add a public reply or internal note.
 
@@ -33,7 +39,7 @@ def comment_add(
     now = now or timezone.now()
     body = _clean_body(body)
     with transaction.atomic():
-        locked = lock_ticket(ticket)
+        locked = lock_ticket(ticket, expected_version=expected_version)
         if not access.can_view_ticket(actor, locked):
             raise NotFound("Ticket not found.")
         if not access.can_comment(actor, locked, internal=is_internal):

@@ -287,10 +287,10 @@ def ticket_assign(
     return locked
 
 
-def ticket_delete(*, actor: User, ticket: Ticket) -> None:
+def ticket_delete(*, actor: User, ticket: Ticket, expected_version: int | None = None) -> None:
     """Delete a ticket with its conversation and files (admins only)."""
     with transaction.atomic():
-        locked = lock_ticket(ticket)
+        locked = lock_ticket(ticket, expected_version=expected_version)
         if not access.can_view_ticket(actor, locked):
             raise NotFound("Ticket not found.")
         if not access.can_delete_ticket(actor, locked):

@@ -1,0 +1,136 @@
+"""One error shape for every API error (PRODUCT.md):
+
+{"status": "error", "code": "VALIDATION_ERROR", "message": "...", "errors": {"field": ["detail"]}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from helpdesk.errors import HelpdeskError
+
+logger = logging.getLogger("helpdesk.api")
+
+CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    409: "CONFLICT",
+    412: "PRECONDITION_FAILED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "THROTTLED",
+    500: "INTERNAL_ERROR",
+}
+MESSAGES = {
+    400: "The request is not valid.",
+    401: "Authentication credentials were not provided or are not valid.",
+    403: "You do not have permission to do this.",
+    404: "Not found.",
+    500: "Something went wrong on our side. The request id identifies it in the logs.",
+}
+
+
+def error_body(
+    http_status: int, message: str, errors: dict[str, Any] | None = None, code: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    body = {
+        "status": "error",
+        "code": code or CODES.get(http_status, "ERROR"),
+        "message": message,
+        "errors": errors or {},
+    }
+    body.update(extra)
+    return body
+
+
+def _as_lists(detail: Any) -> dict[str, list[str]]:
+    """DRF's nested error details, flattened to field -> list of strings."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for field, value in detail.items():
+            if isinstance(value, dict):
+                for sub, messages in _as_lists(value).items():
+                    flat[f"{field}.{sub}"] = messages
+            else:
+                flat[str(field)] = [str(v) for v in (value if isinstance(value, list) else [value])]
+        return flat
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(item) for item in detail]}
+    return {}
+
+
+def _first_message(errors: dict[str, list[str]], fallback: str) -> str:
+    for field, messages in errors.items():
+        if messages:
+            prefix = "" if field == "non_field_errors" else f"{field}: "
+            return f"{prefix}{messages[0]}"
+    return fallback
+
+
+def _respond(body: dict[str, Any], http_status: int, headers: dict[str, str] | None = None) -> Response:
+    response = Response(body, status=http_status, headers=headers)
+    # Read by the request log middleware, so every failure names its reason.
+    response.log_reason = f"{body['code']}: {body['message']}"
+    return response
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's hook: every exception raised in an API view becomes the one shape."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, HelpdeskError):
+        set_rollback()
+        extra = {k: v for k, v in exc.extra.items() if k in ("allowed", "current", "current_version")}
+        body = error_body(exc.http_status, exc.message, exc.errors, code=exc.code, **extra)
+        return _respond(body, exc.http_status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return _respond(error_body(413, "The request body is too large."), 413)
+    if not isinstance(exc, exceptions.APIException):
+        request = context.get("request")
+        logger.exception("Unhandled error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"))
+        set_rollback()
+        return _respond(error_body(500, MESSAGES[500]), 500)
+
+    set_rollback()
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    http_status = exc.status_code
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _as_lists(exc.detail)
+        message = _first_message(errors, MESSAGES[400])
+    else:
+        errors = {}
+        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else MESSAGES.get(http_status, "Error.")
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed) and http_status == 403:
+        http_status = status.HTTP_401_UNAUTHORIZED
+    return _respond(error_body(http_status, message, errors), http_status, headers)
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown URLs under /api/ answer in the API's shape, not Django's HTML page."""
+    return JsonResponse(error_body(404, f"There is no API endpoint at {request.path}."), status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500: the API's shape under /api/, the plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(500, MESSAGES[500]), status=500)
+    return defaults.server_error(request)

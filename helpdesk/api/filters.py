@@ -1,0 +1,53 @@
+"""Filters taking repeated or comma-separated values: ``status=open&status=in_progress`` or ``status=open,pending``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django_filters.widgets import QueryArrayWidget
+
+
+class _ValuesField(forms.Field):
+    widget = QueryArrayWidget
+
+    def __init__(self, *args: Any, parse: Callable[[str], Any] | None = None, **kwargs: Any) -> None:
+        self.parse = parse
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> list[Any]:
+        items = value if isinstance(value, list) else [value] if value else []
+        raw = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+        if self.parse is None:
+            return raw
+        parsed = []
+        for item in raw:
+            result = self.parse(item)
+            if result is None:
+                raise forms.ValidationError(f"{item!r} is not a valid value.")
+            parsed.append(result)
+        return parsed
+
+
+class MultiValueFilter(django_filters.Filter):
+    """Matches any of the given values; ``parse`` turns each into what is stored (None: invalid)."""
+
+    field_class = _ValuesField
+
+    def __init__(self, *args: Any, parse: Callable[[str], Any] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("lookup_expr", "in")
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+        self.extra["parse"] = parse
+
+    def filter(self, qs: QuerySet, value: list[Any]) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
+
+
+def parse_id(value: str) -> int | None:
+    return int(value) if value.isdigit() else None

@@ -1,0 +1,134 @@
+"""Ticket list filters, full-text search and ordering (with seed 004's ``sort_by``/``order``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from helpdesk.api.filters import MultiValueFilter, parse_id
+from tickets import workflow
+from tickets.api.serializers import category_key
+from tickets.choices import parse_priority, parse_status
+from tickets.models import Tag, Ticket
+
+# Public ordering names -> model fields. "priority" orders by rank: ascending puts urgent first.
+ORDERING_FIELDS = {
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "priority": "priority_rank",
+    "status": "status",
+    "number": "number",
+    "subject": "subject",
+    "due": "resolution_due_at",
+    "resolution_due_at": "resolution_due_at",
+    "first_response_due_at": "first_response_due_at",
+}
+DEFAULT_ORDERING = ["-created_at"]
+
+
+def _assignee(value: str) -> int | str | None:
+    lowered = value.lower()
+    if lowered in ("none", "null", "unassigned"):
+        return "none"
+    if lowered == "me":
+        return "me"
+    return parse_id(value)
+
+
+def overdue_condition(now: Any) -> Q:
+    """Unmet and past due: a running resolution clock or an unanswered first response."""
+    late_resolution = Q(status__in=workflow.SLA_RUNNING, resolution_due_at__lt=now)
+    late_answer = Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
+    breached = Q(resolution_breached=True) | Q(first_response_breached=True)
+    return Q(status__in=workflow.ACTIVE_STATUSES) & (late_resolution | late_answer | breached)
+
+
+def search_condition(term: str) -> Q:
+    """Full text on PostgreSQL (the stored, GIN-indexed ``search_vector``); words in any field on SQLite."""
+    term = term.strip()
+    exact_number = Q(number__iexact=term)
+    if connection.vendor == "postgresql":
+        matches = RawSQL(
+            '"tickets_ticket"."search_vector" @@ websearch_to_tsquery(\'english\', %s)',
+            [term],
+            output_field=BooleanField(),
+        )
+        return exact_number | Q(matches)
+    words = Q()
+    for word in term.split():
+        words &= Q(subject__icontains=word) | Q(description__icontains=word) | Q(number__icontains=word)
+    return exact_number | words
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = MultiValueFilter(field_name="status", parse=parse_status)
+    priority = MultiValueFilter(field_name="priority", parse=parse_priority)
+    category = MultiValueFilter(field_name="category__slug", parse=category_key)
+    team = MultiValueFilter(field_name="team_id", parse=parse_id)
+    requester = MultiValueFilter(field_name="requester_id", parse=parse_id)
+    assignee = MultiValueFilter(field_name="assignee", method="filter_assignee", parse=_assignee)
+    tag = MultiValueFilter(field_name="tags__name", method="filter_tag", parse=lambda v: Tag.normalize(v) or None)
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    search = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_assignee(self, queryset: QuerySet, name: str, values: list[Any]) -> QuerySet:
+        condition = Q()
+        for value in values:
+            if value == "none":
+                condition |= Q(assignee__isnull=True)
+            elif value == "me":
+                condition |= Q(assignee_id=self.request.user.pk)
+            else:
+                condition |= Q(assignee_id=value)
+        return queryset.filter(condition)
+
+    def filter_tag(self, queryset: QuerySet, name: str, values: list[str]) -> QuerySet:
+        # EXISTS rather than a join, so a ticket with two matching tags is listed once.
+        tagged = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"), tag__name__in=values)
+        return queryset.filter(Exists(tagged))
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        condition = overdue_condition(timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(search_condition(value)) if value.strip() else queryset
+
+    @property
+    def qs(self) -> QuerySet:
+        return super().qs.order_by(*ticket_ordering(self.data))
+
+
+def ticket_ordering(params: Any) -> list[str]:
+    """``ordering=-priority,created_at``, or seed 004's ``sort_by=priority&order=asc``."""
+    raw = params.get("ordering")
+    if not raw and params.get("sort_by"):
+        direction = (params.get("order") or "asc").lower()
+        if direction not in ("asc", "desc"):
+            raise ValidationError({"order": ["Use asc or desc."]})
+        raw = ("-" if direction == "desc" else "") + params["sort_by"]
+    if not raw:
+        return list(DEFAULT_ORDERING)
+    ordering = []
+    for item in str(raw).split(","):
+        item = item.strip()
+        name = item.lstrip("-").lower()
+        if name not in ORDERING_FIELDS:
+            allowed = ", ".join(ORDERING_FIELDS)
+            raise ValidationError({"ordering": [f"Cannot order by {name!r}. Use one of: {allowed}."]})
+        ordering.append(("-" if item.startswith("-") else "") + ORDERING_FIELDS[name])
+    return ordering

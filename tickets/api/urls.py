@@ -1,0 +1,20 @@
+from django.urls import re_path
+
+from helpdesk.api.routers import OptionalSlashRouter
+from tickets.api.views.attachments import AttachmentViewSet, TicketAttachmentsView
+from tickets.api.views.comments import CommentViewSet, TicketCommentsView
+from tickets.api.views.people import AgentTicketsView, SLAPolicyViewSet
+from tickets.api.views.tickets import TicketViewSet
+
+router = OptionalSlashRouter()
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("comments", CommentViewSet, basename="comment")
+router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("sla/policies", SLAPolicyViewSet, basename="sla-policy")
+
+urlpatterns = [
+    re_path(r"^tickets/(?P<pk>\d+)/comments/?$", TicketCommentsView.as_view(), name="ticket-comments"),
+    re_path(r"^tickets/(?P<pk>\d+)/attachments/?$", TicketAttachmentsView.as_view(), name="ticket-attachments"),
+    re_path(r"^agents/(?P<pk>\d+)/tickets/?$", AgentTicketsView.as_view(), name="agent-tickets"),
+    *router.urls,
+]
