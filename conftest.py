@@ -63,3 +63,18 @@ def team(db, agent, team_lead):
 @pytest.fixture
 def other_team(db, other_agent):
     return TeamFactory(name="Infrastructure", members=[other_agent])
+
+
+@pytest.fixture
+def api():
+    """``api(user)``: an API client signed in with a real JWT access token (``api()`` is anonymous)."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        return client
+
+    return make

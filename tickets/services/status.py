@@ -86,7 +86,7 @@ def ticket_transition(
         locked = lock_ticket(ticket, expected_version=expected_version)
         if not access.can_view_ticket(actor, locked):
             raise NotFound("Ticket not found.")
-        if not access.can_change_status(actor, locked, target, now=now):
+        if not access.can_change_status(actor, locked, target):
             raise PermissionDenied(f"You may not move this ticket to {target}.")
         changed = apply_status(locked, target, actor=actor, now=now, note=note)
         if target == Status.RESOLVED and resolution_notes:
