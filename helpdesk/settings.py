@@ -206,7 +206,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "helpdesk.api.schema.strip_trailing_slashes",
+        "helpdesk.api.schema.postprocess",
     ],
 }
 

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from tickets.access import can_see_internal, visibility_filter
-from tickets.models import Comment, SLAPolicy, Ticket, TicketEvent
+from tickets.models import Attachment, Comment, SLAPolicy, Ticket, TicketEvent
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -19,7 +19,8 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
 
 
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
-    queryset = ticket.comments.select_related("author").prefetch_related("attachments")
+    attachments = Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by"))
+    queryset = ticket.comments.select_related("author").prefetch_related(attachments)
     return queryset if can_see_internal(user) else queryset.filter(is_internal=False)
 
 

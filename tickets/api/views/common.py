@@ -34,11 +34,14 @@ def expected_version(request: Request) -> int | None:
     return int(first)
 
 
-def ticket_response(request: Request, ticket: Ticket, status: int = 200, **headers: str) -> Response:
-    """The ticket as the caller sees it now, with its ETag."""
-    fresh = tickets_visible_to(request.user).filter(pk=ticket.pk).first() or ticket
-    response = Response(TicketSerializer(fresh, context={"request": request}).data, status=status)
-    response["ETag"] = etag(fresh)
+def ticket_response(
+    request: Request, ticket: Ticket, status: int = 200, *, reload: bool = True, **headers: str
+) -> Response:
+    """The ticket with its ETag; after a write, re-read as the caller now sees it (related rows included)."""
+    if reload:
+        ticket = tickets_visible_to(request.user).filter(pk=ticket.pk).first() or ticket
+    response = Response(TicketSerializer(ticket, context={"request": request}).data, status=status)
+    response["ETag"] = etag(ticket)
     for name, value in headers.items():
         response[name] = value
     return response

@@ -110,7 +110,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = visible_ticket(request, pk)
         if request.headers.get("If-None-Match") == etag(ticket):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(ticket)})
-        return ticket_response(request, ticket)
+        return ticket_response(request, ticket, reload=False)
 
     @extend_schema(summary="Open a ticket", request=TicketCreateSerializer, responses={201: TicketSerializer, **ERRORS})
     def create(self, request: Request) -> Response:
