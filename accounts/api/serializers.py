@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization, Team, User
 from accounts.roles import Role, parse_role
-from helpdesk.api.fields import LenientChoiceField
+from helpdesk.api.fields import IdField, LenientChoiceField
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -20,7 +20,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    organization_name = serializers.CharField(source="organization.name", read_only=True, default=None)
+    organization_name = serializers.CharField(source="organization.name", read_only=True, default=None, allow_null=True)
     team_ids = serializers.PrimaryKeyRelatedField(source="teams", many=True, read_only=True)
 
     class Meta:
@@ -47,7 +47,7 @@ class UserWriteSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     role = LenientChoiceField(Role.choices, parse_role, required=False, default=Role.CUSTOMER)
-    organization_id = serializers.PrimaryKeyRelatedField(
+    organization_id = IdField(
         source="organization", queryset=Organization.objects.all(), required=False, allow_null=True
     )
     is_active = serializers.BooleanField(required=False)
@@ -96,11 +96,11 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 class TeamSerializer(serializers.ModelSerializer):
     lead = UserSummarySerializer(read_only=True)
-    lead_id = serializers.PrimaryKeyRelatedField(
+    lead_id = IdField(
         source="lead", queryset=User.objects.filter(is_staff=True), required=False, allow_null=True, write_only=True
     )
     members = UserSummarySerializer(many=True, read_only=True)
-    member_ids = serializers.PrimaryKeyRelatedField(
+    member_ids = IdField(
         source="members", queryset=User.objects.filter(is_staff=True), many=True, required=False, write_only=True
     )
 

@@ -6,7 +6,7 @@ import django_filters
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -31,7 +31,8 @@ from accounts.api.serializers import (
 )
 from accounts.models import Organization, Team, User
 from accounts.roles import STAFF_ROLES, parse_role
-from helpdesk.api.filters import MultiValueFilter, parse_id
+from helpdesk.api.fields import parse_id
+from helpdesk.api.filters import MultiValueFilter
 from helpdesk.api.permissions import IsStaffRole, StaffReadAdminWrite
 from helpdesk.api.throttling import AuthThrottle, WriteThrottle
 
@@ -48,7 +49,11 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: TokenPairSerializer, 409: OpenApiResponse(description="CONFLICT: email already registered")},
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -139,7 +144,7 @@ class UserFilter(django_filters.FilterSet):
 class UserViewSet(viewsets.ModelViewSet):
     """People. Staff read; admins create, change and deactivate (DELETE deactivates)."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     permission_classes = [StaffReadAdminWrite]
     throttle_classes = [WriteThrottle]
     serializer_class = UserSerializer
@@ -176,7 +181,7 @@ class UserViewSet(viewsets.ModelViewSet):
 class AgentViewSet(viewsets.ReadOnlyModelViewSet):
     """Staff who can work tickets (agents, team leads, managers, admins)."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     permission_classes = [IsStaffRole]
     serializer_class = UserSerializer
     filterset_class = UserFilter
@@ -189,7 +194,7 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TeamViewSet(viewsets.ModelViewSet):
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     permission_classes = [StaffReadAdminWrite]
     throttle_classes = [WriteThrottle]
     serializer_class = TeamSerializer
@@ -197,7 +202,7 @@ class TeamViewSet(viewsets.ModelViewSet):
 
 
 class OrganizationViewSet(viewsets.ModelViewSet):
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     permission_classes = [StaffReadAdminWrite]
     throttle_classes = [WriteThrottle]
     serializer_class = OrganizationSerializer

@@ -11,7 +11,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -124,9 +125,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return _respond(error_body(http_status, message, errors), http_status, headers)
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown URLs under /api/ answer in the API's shape, not Django's HTML page."""
     return JsonResponse(error_body(404, f"There is no API endpoint at {request.path}."), status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF failure view: the API's shape under /api/, the plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(403, f"CSRF check failed: {reason}"), status=403)
+    return csrf.csrf_failure(request, reason)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -33,3 +33,24 @@ class StringListField(serializers.ListField):
         if isinstance(data, str):
             data = [part for part in (item.strip() for item in data.split(",")) if part]
         return super().to_internal_value(data)
+
+
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: str) -> int | None:
+    """An id from a query string; None (invalid) unless a whole number a database column can hold."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -MAX_ID <= number <= MAX_ID else None
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A related object by id; ids too large for a database column are "not found", not a crash."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or (isinstance(data, int | str) and parse_id(str(data)) is None):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)

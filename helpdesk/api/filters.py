@@ -27,7 +27,8 @@ class _ValuesField(forms.Field):
         for item in raw:
             result = self.parse(item)
             if result is None:
-                raise forms.ValidationError(f"{item!r} is not a valid value.")
+                # The value goes in params, never into the message: it may hold "%" signs.
+                raise forms.ValidationError("%(value)r is not a valid value.", params={"value": item})
             parsed.append(result)
         return parsed
 
@@ -47,7 +48,3 @@ class MultiValueFilter(django_filters.Filter):
         if not value:
             return qs
         return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
-
-
-def parse_id(value: str) -> int | None:
-    return int(value) if value.isdigit() else None

@@ -114,7 +114,7 @@ class KeysetPagination(BasePagination):
         ordering = ordering or [t for t in queryset.model._meta.ordering if isinstance(t, str)] or ["-pk"]
         self.keys = parse_ordering(queryset.model, ordering)
         size = self.get_page_size(request)
-        token = request.query_params.get(self.cursor_query_param)
+        token = request.query_params.get(self.cursor_query_param) or None
         reverse = False
         if token:
             values, reverse = self._decode(token, len(self.keys))
@@ -149,6 +149,24 @@ class KeysetPagination(BasePagination):
         return Response(
             OrderedDict([("next", self.get_next_link()), ("previous", self.get_previous_link()), ("results", data)])
         )
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "in": "query",
+                "required": False,
+                "description": "The page to read: take it from next or previous.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Results per page (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {

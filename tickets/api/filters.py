@@ -11,7 +11,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from helpdesk.api.filters import MultiValueFilter, parse_id
+from helpdesk.api.fields import parse_id
+from helpdesk.api.filters import MultiValueFilter
 from tickets import workflow
 from tickets.api.serializers import category_key
 from tickets.choices import parse_priority, parse_status

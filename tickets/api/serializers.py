@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSummarySerializer
 from accounts.models import Organization, Team, User
-from helpdesk.api.fields import LenientChoiceField, StringListField
+from helpdesk.api.fields import IdField, LenientChoiceField, StringListField
 from tickets import access
 from tickets.choices import (
     Channel,
@@ -62,11 +62,13 @@ class TicketSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     requester = UserSummarySerializer(read_only=True)
-    assignee = UserSummarySerializer(read_only=True)
-    organization = NamedRefSerializer(read_only=True)
-    team = NamedRefSerializer(read_only=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    organization = NamedRefSerializer(read_only=True, allow_null=True)
+    team = NamedRefSerializer(read_only=True, allow_null=True)
+    environment = serializers.ChoiceField(Environment.choices, read_only=True, allow_blank=True)
+    impact_level = serializers.ChoiceField(ImpactLevel.choices, read_only=True, allow_blank=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    sla_policy = serializers.CharField(source="sla_policy.name", read_only=True, default=None)
+    sla_policy = serializers.CharField(source="sla_policy.name", read_only=True, default=None, allow_null=True)
     sla_state = serializers.SerializerMethodField()
 
     class Meta:
@@ -127,13 +129,11 @@ class TicketWriteSerializer(serializers.Serializer):
     impact_level = LenientChoiceField(
         ImpactLevel.choices, lambda v: parse_choice(v, ImpactLevel), required=False, allow_blank=True
     )
-    team_id = serializers.PrimaryKeyRelatedField(
-        source="team", queryset=Team.objects.all(), required=False, allow_null=True
-    )
-    organization_id = serializers.PrimaryKeyRelatedField(
+    team_id = IdField(source="team", queryset=Team.objects.all(), required=False, allow_null=True)
+    organization_id = IdField(
         source="organization", queryset=Organization.objects.all(), required=False, allow_null=True
     )
-    assignee_id = serializers.PrimaryKeyRelatedField(
+    assignee_id = IdField(
         source="assignee", queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     status = LenientChoiceField(Status.choices, parse_status, required=False)
@@ -146,9 +146,7 @@ class TicketWriteSerializer(serializers.Serializer):
 
 
 class TicketCreateSerializer(TicketWriteSerializer):
-    requester_id = serializers.PrimaryKeyRelatedField(
-        source="requester", queryset=User.objects.filter(is_active=True), required=False
-    )
+    requester_id = IdField(source="requester", queryset=User.objects.filter(is_active=True), required=False)
     customer_email = serializers.EmailField(
         required=False, help_text="Staff: open the ticket for this customer (created if new). Seed 002."
     )
@@ -173,10 +171,10 @@ class TicketReplaceSerializer(TicketWriteSerializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    assignee_id = serializers.PrimaryKeyRelatedField(
+    assignee_id = IdField(
         source="assignee", queryset=User.objects.filter(is_active=True), allow_null=True, required=False
     )
-    team_id = serializers.PrimaryKeyRelatedField(source="team", queryset=Team.objects.all(), required=False)
+    team_id = IdField(source="team", queryset=Team.objects.all(), required=False)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +205,7 @@ class NoteSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = UserSummarySerializer(read_only=True)
+    uploaded_by = UserSummarySerializer(read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -239,7 +237,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = UserSummarySerializer(read_only=True)
+    author = UserSummarySerializer(read_only=True, allow_null=True)
     content = serializers.CharField(source="body", read_only=True, help_text="Alias of body (seed 004).")
     attachments = AttachmentSerializer(many=True, read_only=True)
 
@@ -267,7 +265,7 @@ class CommentWriteSerializer(serializers.Serializer):
 
 
 class TicketEventSerializer(serializers.ModelSerializer):
-    actor = UserSummarySerializer(read_only=True)
+    actor = UserSummarySerializer(read_only=True, allow_null=True)
     metadata = serializers.SerializerMethodField()
 
     class Meta:

@@ -13,8 +13,8 @@ router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("sla/policies", SLAPolicyViewSet, basename="sla-policy")
 
 urlpatterns = [
-    re_path(r"^tickets/(?P<pk>\d+)/comments/?$", TicketCommentsView.as_view(), name="ticket-comments"),
-    re_path(r"^tickets/(?P<pk>\d+)/attachments/?$", TicketAttachmentsView.as_view(), name="ticket-attachments"),
-    re_path(r"^agents/(?P<pk>\d+)/tickets/?$", AgentTicketsView.as_view(), name="agent-tickets"),
+    re_path(r"^tickets/(?P<pk>\d{1,18})/comments/?$", TicketCommentsView.as_view(), name="ticket-comments"),
+    re_path(r"^tickets/(?P<pk>\d{1,18})/attachments/?$", TicketAttachmentsView.as_view(), name="ticket-attachments"),
+    re_path(r"^agents/(?P<pk>\d{1,18})/tickets/?$", AgentTicketsView.as_view(), name="agent-tickets"),
     *router.urls,
 ]

@@ -186,6 +186,14 @@ class TestFilters:
         make(other_customer, "theirs")
         assert [t["id"] for t in api(customer).get("/api/v1/tickets").json()["results"]] == [mine.pk]
 
+    @pytest.mark.parametrize("query", ["team=%25s%25d", "team=99999999999999999999999", "role=%25(x)s"])
+    def test_odd_filter_values_are_handled_without_errors(self, api, agent, query):
+        response = api(agent).get(f"/api/v1/tickets?{query}")
+        assert response.status_code in (200, 400)
+        assert response.json()["status" if response.status_code == 400 else "results"] is not None
+        users = api(agent).get(f"/api/v1/users?{query.replace('team', 'organization')}")
+        assert users.status_code in (200, 400), users.content
+
     def test_unknown_ordering_is_refused(self, api, agent):
         response = api(agent).get("/api/v1/tickets?ordering=password")
         assert response.status_code == 400

@@ -74,7 +74,7 @@ class TicketAttachmentsView(generics.GenericAPIView):
 
 
 class AttachmentViewSet(viewsets.GenericViewSet):
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     serializer_class = AttachmentSerializer
     throttle_classes = [WriteThrottle]
     queryset = Attachment.objects.select_related("ticket", "comment", "uploaded_by")
@@ -85,9 +85,7 @@ class AttachmentViewSet(viewsets.GenericViewSet):
             raise Http404
         return attachment
 
-    @extend_schema(
-        summary="Download the file", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS}
-    )
+    @extend_schema(summary="Download the file", responses={(200, "*/*"): OpenApiTypes.BINARY, **ERRORS})
     def retrieve(self, request: Request, pk: str) -> FileResponse:
         attachment = self.get_object()
         response = FileResponse(

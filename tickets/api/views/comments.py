@@ -59,7 +59,7 @@ class TicketCommentsView(generics.GenericAPIView):
 class CommentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One comment: its author edits it; its author or an admin deletes it."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     serializer_class = CommentSerializer
     throttle_classes = [WriteThrottle]
     queryset = Comment.objects.select_related("ticket", "author").prefetch_related("attachments__uploaded_by")

@@ -33,7 +33,7 @@ class AgentTicketsView(generics.ListAPIView):
 class SLAPolicyViewSet(viewsets.ModelViewSet):
     """SLA policies with their per-priority targets, tried in position order. Staff read, admins write."""
 
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     serializer_class = SLAPolicySerializer
     permission_classes = [StaffReadAdminWrite]
     throttle_classes = [WriteThrottle]

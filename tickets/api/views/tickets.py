@@ -80,8 +80,6 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
             ),
             OpenApiParameter("sort_by", str, description="Seed 004 alias of ordering."),
             OpenApiParameter("order", str, enum=["asc", "desc"], description="With sort_by."),
-            OpenApiParameter("page_size", int, description="1 to 100 (default 25)."),
-            OpenApiParameter("cursor", str, description="From next / previous."),
         ],
         responses={200: TicketSerializer(many=True), **ERRORS},
     ),
@@ -93,7 +91,7 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
     ),
 )
 class TicketViewSet(viewsets.GenericViewSet):
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
     throttle_classes = [WriteThrottle]
