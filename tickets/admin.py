@@ -4,14 +4,17 @@ from django.contrib import admin
 
 from tickets.models import (
     Attachment,
+    BusinessCalendar,
     Category,
     Comment,
+    Holiday,
     SLAPolicy,
     SLATarget,
     Tag,
     Ticket,
     TicketCounter,
     TicketEvent,
+    WorkingHours,
 )
 
 
@@ -115,3 +118,35 @@ class SLATargetAdmin(admin.ModelAdmin):
     list_display = ["policy", "priority", "first_response_minutes", "resolution_minutes"]
     list_select_related = ["policy"]
     list_filter = ["policy", "priority"]
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone"]
+    search_fields = ["name"]
+    inlines = [WorkingHoursInline, HolidayInline]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ["calendar", "weekday", "starts_at", "ends_at"]
+    list_select_related = ["calendar"]
+    list_filter = ["calendar"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar"]
+    list_select_related = ["calendar"]
+    list_filter = ["calendar"]
+    date_hierarchy = "date"

@@ -7,7 +7,7 @@ fields are exactly what real use produces. Loading twice adds nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -17,7 +17,7 @@ from accounts.models import Organization, Team, User
 from accounts.roles import Role
 from tickets import services
 from tickets.choices import Channel, Status
-from tickets.models import Category, Ticket
+from tickets.models import BusinessCalendar, Category, Holiday, Ticket, WorkingHours
 
 
 @dataclass(frozen=True)
@@ -251,6 +251,15 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
         desk.members.add(users["agent@example.com"], users["lead@example.com"])
         ops, _ = Team.objects.get_or_create(name="Platform Ops", defaults={"lead": users["lead@example.com"]})
         ops.members.add(users["ops@example.com"], users["lead@example.com"])
+
+        office, created_calendar = BusinessCalendar.objects.get_or_create(
+            name="Office hours (Mon-Fri 09-17 UTC)", defaults={"time_zone": "UTC"}
+        )
+        if created_calendar:
+            WorkingHours.objects.bulk_create(
+                WorkingHours(calendar=office, weekday=day, starts_at=time(9), ends_at=time(17)) for day in range(5)
+            )
+            Holiday.objects.create(calendar=office, date=date(now.year, 12, 25), name="Christmas Day")
 
         customers = [users["customer@example.com"], users["buyer@globex.example"]]
         categories = {category.slug: category for category in Category.objects.all()}

@@ -12,8 +12,8 @@ from tickets.models import Attachment, Comment, SLAPolicy, Ticket, TicketEvent
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     """Every ticket ``user`` may see, ready for lists and detail pages."""
     queryset = Ticket.objects.select_related(
-        "category", "requester", "assignee", "team", "organization", "sla_policy"
-    ).prefetch_related("tags")
+        "category", "requester", "assignee", "team", "organization", "sla_policy__calendar"
+    ).prefetch_related("tags", "sla_policy__calendar__hours", "sla_policy__calendar__holidays")
     condition = visibility_filter(user)
     return queryset if condition is None else queryset.filter(condition)
 
@@ -30,4 +30,9 @@ def events_visible_to(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 
 def sla_policies_in_order() -> QuerySet[SLAPolicy]:
-    return SLAPolicy.objects.filter(is_active=True).prefetch_related(Prefetch("targets")).order_by("position", "id")
+    return (
+        SLAPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .prefetch_related("targets", "calendar__hours", "calendar__holidays")
+        .order_by("position", "id")
+    )

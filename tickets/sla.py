@@ -1,14 +1,23 @@
-"""SLA arithmetic: pure functions of instants and durations, no database.
+"""SLA arithmetic: pure functions of instants, durations and a business calendar; no database.
 
-All arithmetic happens on UTC instants. Policies currently run on 24x7 time,
-where a target is wall-clock time ("5 d" = 120 h).
+Every instant is handled in UTC: adding a timedelta to a zone-aware datetime
+does wall-clock arithmetic, which is wrong across DST changes. A calendar's
+weekly hours are local wall-clock intervals (start included, end excluded, none
+crossing midnight); each is turned into its two real instants, so an interval
+containing a DST jump lasts an hour less or more. Holidays are whole local dates.
+Without a calendar (``None``) a policy runs on 24x7 wall time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# A calendar whose next working interval is further away than this is broken (all holidays).
+_MAX_IDLE_DAYS = 3 * 366
 
 
 class SlaState(StrEnum):
@@ -19,15 +28,107 @@ class SlaState(StrEnum):
     MET = "met"
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """Working time: a time zone, hours per weekday (Monday = 0) and holidays."""
+
+    time_zone: str
+    weekly: Mapping[int, tuple[tuple[time, time], ...]]
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.time_zone)  # fails loudly on an unknown zone
+        for weekday, intervals in self.weekly.items():
+            if not 0 <= weekday <= 6:
+                raise ValueError(f"Weekday {weekday} is not 0 (Monday) to 6 (Sunday).")
+            for start, end in intervals:
+                if not start < end:
+                    raise ValueError(f"Working hours {start}-{end} must start before they end, within one day.")
+        if not any(self.weekly.values()):
+            raise ValueError("A calendar needs some working hours.")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("SLA arithmetic needs aware datetimes.")
     return moment.astimezone(UTC)
 
 
-def add_duration(start: datetime, duration: timedelta) -> datetime:
-    """The instant at which ``duration`` of SLA time, counted from ``start``, is used up."""
-    return _utc(start) + duration
+def working_intervals(calendar: Calendar, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The calendar's working intervals as UTC instants, in order, from the local day of ``start``."""
+    zone = calendar.zone
+    day = _utc(start).astimezone(zone).date()
+    idle = 0
+    while True:
+        intervals = () if day in calendar.holidays else calendar.weekly.get(day.weekday(), ())
+        for opens, closes in sorted(intervals):
+            begin = datetime.combine(day, opens, tzinfo=zone).astimezone(UTC)
+            end = datetime.combine(day, closes, tzinfo=zone).astimezone(UTC)
+            if end > begin:
+                idle = 0
+                yield begin, end
+        idle += 1
+        if idle > _MAX_IDLE_DAYS:
+            raise ValueError("The calendar has no working time in the next three years.")
+        day += timedelta(days=1)
+
+
+def add_duration(start: datetime, duration: timedelta, calendar: Calendar | None = None) -> datetime:
+    """The earliest instant at which ``duration`` of SLA time, counted from ``start``, is used up.
+
+    On a calendar, a clock starting outside working hours starts at the next
+    opening, and a target used up exactly at a closing time is due at that
+    closing time (Mon 09:00 + 8 h = Mon 17:00, not Tue 09:00).
+    """
+    start = _utc(start)
+    if duration < timedelta(0):
+        raise ValueError("An SLA duration cannot be negative.")
+    if calendar is None:
+        return start + duration
+    remaining = duration
+    for opens, closes in working_intervals(calendar, start):
+        if closes <= start:
+            continue
+        begin = max(opens, start)
+        available = closes - begin
+        if remaining <= available:
+            return begin + remaining
+        remaining -= available
+    raise AssertionError("unreachable: working_intervals never ends")  # pragma: no cover
+
+
+def working_time_between(start: datetime, end: datetime, calendar: Calendar | None = None) -> timedelta:
+    """How much SLA time passes from ``start`` to ``end`` (zero when end is not after start)."""
+    start, end = _utc(start), _utc(end)
+    if end <= start:
+        return timedelta(0)
+    if calendar is None:
+        return end - start
+    total = timedelta(0)
+    for opens, closes in working_intervals(calendar, start):
+        if opens >= end:
+            break
+        overlap = min(closes, end) - max(opens, start)
+        if overlap > timedelta(0):
+            total += overlap
+    return total
+
+
+def is_working_time(moment: datetime, calendar: Calendar | None) -> bool:
+    """Whether ``moment`` lies inside working hours (start included, end excluded)."""
+    if calendar is None:
+        return True
+    moment = _utc(moment)
+    for opens, closes in working_intervals(calendar, moment - timedelta(days=1)):
+        if opens > moment:
+            return False
+        if opens <= moment < closes:
+            return True
+    return False  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -47,10 +148,10 @@ class Clock:
             return self.due_at is not None and self.met_at > self.due_at
         return self.due_at is not None and now > self.due_at
 
-    def used_fraction(self, now: datetime) -> float:
+    def used_fraction(self, now: datetime, calendar: Calendar | None = None) -> float:
         if self.due_at is None or self.target <= timedelta(0):
             return 0.0
-        remaining = self.due_at - now
+        remaining = working_time_between(now, self.due_at, calendar)
         return 1.0 - remaining / self.target
 
 
@@ -62,6 +163,7 @@ def sla_state(
     paused: bool,
     stopped: bool,
     at_risk_fraction: float = 0.8,
+    calendar: Calendar | None = None,
 ) -> SlaState:
     """The one word a queue shows for a ticket's SLA."""
     clocks = [clock for clock in (first_response, resolution) if clock is not None]
@@ -74,6 +176,6 @@ def sla_state(
     if paused:
         return SlaState.PAUSED
     running = [clock for clock in clocks if clock.met_at is None]
-    if any(clock.used_fraction(now) >= at_risk_fraction for clock in running):
+    if any(clock.used_fraction(now, calendar) >= at_risk_fraction for clock in running):
         return SlaState.AT_RISK
     return SlaState.OK

@@ -5,7 +5,20 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.models import Organization, Team, User
-from tickets.models import Attachment, Category, Comment, SLAPolicy, SLATarget, Tag, Ticket, TicketCounter, TicketEvent
+from tickets.models import (
+    Attachment,
+    BusinessCalendar,
+    Category,
+    Comment,
+    Holiday,
+    SLAPolicy,
+    SLATarget,
+    Tag,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    WorkingHours,
+)
 
 MODELS = [
     User,
@@ -20,6 +33,9 @@ MODELS = [
     Attachment,
     TicketEvent,
     TicketCounter,
+    BusinessCalendar,
+    WorkingHours,
+    Holiday,
 ]
 
 

@@ -24,7 +24,18 @@ from tickets.choices import (
     parse_priority,
     parse_status,
 )
-from tickets.models import Attachment, Category, Comment, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    BusinessCalendar,
+    Category,
+    Comment,
+    Holiday,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+    TicketEvent,
+    WorkingHours,
+)
 from tickets.sla import SlaState
 
 
@@ -280,6 +291,67 @@ class TicketEventSerializer(serializers.ModelSerializer):
             # Assignment notes are written for colleagues, not for the requester.
             return {k: v for k, v in event.metadata.items() if k != "notes"}
         return event.metadata
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday", "starts_at", "ends_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["starts_at"] >= attrs["ends_at"]:
+            raise serializers.ValidationError({"ends_at": ["Working hours end after they start, on the same day."]})
+        return attrs
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["date", "name"]
+
+
+class BusinessCalendarSerializer(serializers.ModelSerializer):
+    hours = WorkingHoursSerializer(many=True)
+    holidays = HolidaySerializer(many=True, required=False)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["id", "name", "time_zone", "hours", "holidays"]
+        read_only_fields = ["id"]
+
+    def validate_hours(self, hours: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not hours:
+            raise serializers.ValidationError("A calendar needs some working hours.")
+        by_day: dict[int, list[tuple]] = {}
+        for item in hours:
+            by_day.setdefault(item["weekday"], []).append((item["starts_at"], item["ends_at"]))
+        for pairs in by_day.values():
+            pairs.sort()
+            if any(end > start for (_, end), (start, _) in zip(pairs, pairs[1:], strict=False)):
+                raise serializers.ValidationError("Working hours of one day must not overlap.")
+        return hours
+
+    def _save_children(self, calendar: BusinessCalendar, hours: list | None, holidays: list | None) -> None:
+        if hours is not None:
+            calendar.hours.all().delete()
+            WorkingHours.objects.bulk_create([WorkingHours(calendar=calendar, **item) for item in hours])
+        if holidays is not None:
+            calendar.holidays.all().delete()
+            Holiday.objects.bulk_create([Holiday(calendar=calendar, **item) for item in holidays])
+
+    def create(self, validated: dict[str, Any]) -> BusinessCalendar:
+        hours, holidays = validated.pop("hours"), validated.pop("holidays", [])
+        calendar = BusinessCalendar.objects.create(**validated)
+        self._save_children(calendar, hours, holidays)
+        return calendar
+
+    def update(self, calendar: BusinessCalendar, validated: dict[str, Any]) -> BusinessCalendar:
+        hours, holidays = validated.pop("hours", None), validated.pop("holidays", None)
+        for name, value in validated.items():
+            setattr(calendar, name, value)
+        calendar.save()
+        self._save_children(calendar, hours, holidays)
+        return calendar
 
 
 class SLATargetSerializer(serializers.ModelSerializer):

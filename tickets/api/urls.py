@@ -3,7 +3,7 @@ from django.urls import re_path
 from helpdesk.api.routers import OptionalSlashRouter
 from tickets.api.views.attachments import AttachmentViewSet, TicketAttachmentsView
 from tickets.api.views.comments import CommentViewSet, TicketCommentsView
-from tickets.api.views.people import AgentTicketsView, SLAPolicyViewSet
+from tickets.api.views.people import AgentTicketsView, BusinessCalendarViewSet, SLAPolicyViewSet
 from tickets.api.views.tickets import TicketViewSet
 
 router = OptionalSlashRouter()
@@ -11,6 +11,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("comments", CommentViewSet, basename="comment")
 router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("sla/policies", SLAPolicyViewSet, basename="sla-policy")
+router.register("sla/calendars", BusinessCalendarViewSet, basename="sla-calendar")
 
 urlpatterns = [
     re_path(r"^tickets/(?P<pk>\d{1,18})/comments/?$", TicketCommentsView.as_view(), name="ticket-comments"),

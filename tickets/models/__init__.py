@@ -1,10 +1,13 @@
 from tickets.models.conversation import Attachment, Comment
 from tickets.models.event import EventKind, TicketEvent
-from tickets.models.sla import SLAPolicy, SLATarget
+from tickets.models.sla import BusinessCalendar, Holiday, SLAPolicy, SLATarget, WorkingHours
 from tickets.models.taxonomy import Category, Tag
 from tickets.models.ticket import Ticket, TicketCounter
 
 __all__ = [
+    "BusinessCalendar",
+    "Holiday",
+    "WorkingHours",
     "Attachment",
     "Category",
     "Comment",

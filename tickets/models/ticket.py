@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Priority, Status
-from tickets.sla import Clock, SlaState, sla_state
+from tickets.sla import Clock, SlaState, sla_state, working_time_between
 from tickets.workflow import SLA_PAUSED, SLA_STOPPED
 
 
@@ -137,16 +137,17 @@ class Ticket(models.Model):
         if self.sla_policy_id is None:
             return SlaState.OK
         first_response = resolution = None
+        calendar = self.sla_policy.rules
         if self.first_response_due_at is not None:
             first_response = Clock(
-                target=self.first_response_due_at - self.created_at,
+                target=working_time_between(self.created_at, self.first_response_due_at, calendar),
                 due_at=self.first_response_due_at,
                 met_at=self.first_responded_at,
                 breached=self.first_response_breached,
             )
         if self.resolution_due_at is not None:
             resolution = Clock(
-                target=self.resolution_due_at - self.created_at,
+                target=working_time_between(self.created_at, self.resolution_due_at, calendar),
                 due_at=self.resolution_due_at,
                 met_at=self.resolved_at,
                 breached=self.resolution_breached,
@@ -158,6 +159,7 @@ class Ticket(models.Model):
             paused=self.status in SLA_PAUSED,
             stopped=self.status in SLA_STOPPED,
             at_risk_fraction=self.sla_policy.at_risk_percent / 100,
+            calendar=calendar,
         )
 
 

@@ -40,9 +40,11 @@ def sla_apply(ticket: Ticket) -> set[str]:
         ticket.first_response_due_at = None
         ticket.resolution_due_at = None
     else:
-        start = ticket.created_at
-        ticket.first_response_due_at = sla.add_duration(start, timedelta(minutes=target.first_response_minutes))
-        ticket.resolution_due_at = sla.add_duration(start, timedelta(minutes=target.resolution_minutes))
+        start, calendar = ticket.created_at, policy.rules
+        ticket.first_response_due_at = sla.add_duration(
+            start, timedelta(minutes=target.first_response_minutes), calendar
+        )
+        ticket.resolution_due_at = sla.add_duration(start, timedelta(minutes=target.resolution_minutes), calendar)
     after = (ticket.sla_policy_id, ticket.first_response_due_at, ticket.resolution_due_at)
     names = ("sla_policy", "first_response_due_at", "resolution_due_at")
     return {name for name, old, new in zip(names, before, after, strict=True) if old != new}

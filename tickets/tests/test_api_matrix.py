@@ -107,6 +107,17 @@ CASES = {
     "list organizations": Case("get", "/api/v1/organizations", staff_only(200)),
     "create organization": Case("post", "/api/v1/organizations", admin_only(201), {"name": "Initech"}),
     "list SLA policies": Case("get", "/api/v1/sla/policies", staff_only(200)),
+    "list calendars": Case("get", "/api/v1/sla/calendars", staff_only(200)),
+    "create calendar": Case(
+        "post",
+        "/api/v1/sla/calendars",
+        admin_only(201),
+        {
+            "name": "Office",
+            "time_zone": "Europe/Paris",
+            "hours": [{"weekday": 0, "starts_at": "09:00", "ends_at": "17:00"}],
+        },
+    ),
     "create SLA policy": Case(
         "post",
         "/api/v1/sla/policies",

@@ -168,3 +168,55 @@ class TestSlaState:
 
         with pytest.raises(ValueError, match="aware"):
             add_duration(datetime(2026, 1, 1), timedelta(hours=1))  # noqa: DTZ001 - the point of the test
+
+
+@pytest.mark.django_db
+def test_policy_on_a_business_calendar_counts_working_time(customer):
+    from datetime import date, time
+
+    from tickets.models import BusinessCalendar, Holiday, WorkingHours
+
+    office = BusinessCalendar.objects.create(name="Berlin office", time_zone="Europe/Berlin")
+    for weekday in range(5):
+        WorkingHours.objects.create(calendar=office, weekday=weekday, starts_at=time(9), ends_at=time(17))
+    Holiday.objects.create(calendar=office, date=date(2026, 3, 3), name="Office closed")
+    SLAPolicy.objects.filter(name="Standard").update(calendar=office)
+    # Monday 2 March 2026, 15:00 in Berlin (14:00 UTC): 2 h left today, Tuesday is a holiday.
+    monday = datetime(2026, 3, 2, 14, tzinfo=UTC)
+    ticket = services.ticket_create(actor=customer, subject="Printer", category=category(), priority="high", now=monday)
+    # high: first response 4 h -> 2 h Monday + 2 h Wednesday = Wednesday 11:00 Berlin (10:00 UTC).
+    assert ticket.first_response_due_at == datetime(2026, 3, 4, 10, tzinfo=UTC)
+    # 48 h of working time: 2 h Mon, 8 h each Wed, Thu, Fri, Mon, Tue (40), 6 h Wed 11 March -> 15:00 Berlin.
+    assert ticket.resolution_due_at == datetime(2026, 3, 11, 14, tzinfo=UTC)
+    # At risk by working time: Wednesday 10:00 Berlin is 3 of 4 hours used (75 %): still ok; 10:12 is 80 %.
+    fresh = Ticket.objects.select_related("sla_policy__calendar").get(pk=ticket.pk)
+    assert fresh.sla_state(datetime(2026, 3, 4, 9, 0, tzinfo=UTC)) == SlaState.OK
+    assert fresh.sla_state(datetime(2026, 3, 4, 9, 12, tzinfo=UTC)) == SlaState.AT_RISK
+    # Tuesday (holiday) counts nothing: at 23:00 UTC Tuesday only 2 of 4 hours are used.
+    assert fresh.sla_state(datetime(2026, 3, 3, 23, tzinfo=UTC)) == SlaState.OK
+
+
+@pytest.mark.django_db
+def test_calendars_api_round_trip(api, admin_user, agent):
+    body = {
+        "name": "Support hours",
+        "time_zone": "America/New_York",
+        "hours": [{"weekday": d, "starts_at": "08:00", "ends_at": "18:00"} for d in range(5)],
+        "holidays": [{"date": "2026-07-03", "name": "Independence Day (observed)"}],
+    }
+    created = api(admin_user).post("/api/v1/sla/calendars", body, format="json")
+    assert created.status_code == 201, created.json()
+    listed = api(agent).get("/api/v1/sla/calendars").json()["results"]
+    assert listed[0]["holidays"] == [{"date": "2026-07-03", "name": "Independence Day (observed)"}]
+    assert len(listed[0]["hours"]) == 5
+    assert api(agent).post("/api/v1/sla/calendars", body, format="json").status_code == 403
+    bad = api(admin_user).post("/api/v1/sla/calendars", body | {"name": "x", "time_zone": "Mars/Base"}, format="json")
+    assert bad.status_code == 400 and "time_zone" in bad.json()["errors"]
+    overlapping = body | {
+        "name": "y",
+        "hours": [
+            {"weekday": 0, "starts_at": "08:00", "ends_at": "12:00"},
+            {"weekday": 0, "starts_at": "11:00", "ends_at": "13:00"},
+        ],
+    }
+    assert api(admin_user).post("/api/v1/sla/calendars", overlapping, format="json").status_code == 400

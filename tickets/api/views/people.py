@@ -12,8 +12,8 @@ from accounts.roles import STAFF_ROLES
 from helpdesk.api.permissions import IsStaffRole, StaffReadAdminWrite
 from helpdesk.api.throttling import WriteThrottle
 from tickets.api.filters import TicketFilter
-from tickets.api.serializers import SLAPolicySerializer, TicketSerializer
-from tickets.models import SLAPolicy, Ticket
+from tickets.api.serializers import BusinessCalendarSerializer, SLAPolicySerializer, TicketSerializer
+from tickets.models import BusinessCalendar, SLAPolicy, Ticket
 from tickets.selectors import tickets_visible_to
 
 
@@ -38,3 +38,13 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
     permission_classes = [StaffReadAdminWrite]
     throttle_classes = [WriteThrottle]
     queryset = SLAPolicy.objects.select_related("category").prefetch_related("targets").order_by("position", "id")
+
+
+class BusinessCalendarViewSet(viewsets.ModelViewSet):
+    """Business calendars (time zone, weekly hours, holidays) for SLA policies. Staff read, admins write."""
+
+    lookup_value_regex = r"\d{1,18}"
+    serializer_class = BusinessCalendarSerializer
+    permission_classes = [StaffReadAdminWrite]
+    throttle_classes = [WriteThrottle]
+    queryset = BusinessCalendar.objects.prefetch_related("hours", "holidays").order_by("name")
