@@ -10,7 +10,7 @@ Without a calendar (``None``) a policy runs on 24x7 wall time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -116,6 +116,30 @@ def working_time_between(start: datetime, end: datetime, calendar: Calendar | No
         if overlap > timedelta(0):
             total += overlap
     return total
+
+
+def running_time(timeline: Sequence[tuple[datetime, bool]], until: datetime, calendar: Calendar | None) -> timedelta:
+    """SLA time during which a clock ran, from its history of (instant, running) changes, up to ``until``."""
+    total = timedelta(0)
+    ends = [at for at, _ in timeline[1:]] + [until]
+    for (at, running), end in zip(timeline, ends, strict=True):
+        if running:
+            total += working_time_between(at, min(end, until), calendar)
+    return total
+
+
+def resumed_due(
+    timeline: Sequence[tuple[datetime, bool]], target: timedelta, calendar: Calendar | None
+) -> datetime | None:
+    """When a clock with this run/pause history uses up ``target``; None while it is not running.
+
+    The time already counted is kept: a clock resumes, it does not restart.
+    """
+    last_change, running = timeline[-1]
+    if not running:
+        return None
+    used = running_time(timeline, last_change, calendar)
+    return add_duration(last_change, max(target - used, timedelta(0)), calendar)
 
 
 def is_working_time(moment: datetime, calendar: Calendar | None) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Priority, Status
-from tickets.sla import Clock, SlaState, sla_state, working_time_between
+from tickets.sla import Clock, SlaState, sla_state
 from tickets.workflow import SLA_PAUSED, SLA_STOPPED
 
 
@@ -80,6 +80,9 @@ class Ticket(models.Model):
     sla_policy = models.ForeignKey(
         "tickets.SLAPolicy", verbose_name=_("SLA policy"), on_delete=models.SET_NULL, null=True, blank=True
     )
+    # The targets applied (minutes of the policy's time), kept so at-risk needs no policy lookup.
+    sla_first_response_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    sla_resolution_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
@@ -138,16 +141,16 @@ class Ticket(models.Model):
             return SlaState.OK
         first_response = resolution = None
         calendar = self.sla_policy.rules
-        if self.first_response_due_at is not None:
+        if self.first_response_due_at is not None and self.sla_first_response_minutes:
             first_response = Clock(
-                target=working_time_between(self.created_at, self.first_response_due_at, calendar),
+                target=timedelta(minutes=self.sla_first_response_minutes),
                 due_at=self.first_response_due_at,
                 met_at=self.first_responded_at,
                 breached=self.first_response_breached,
             )
-        if self.resolution_due_at is not None:
+        if self.sla_resolution_minutes:
             resolution = Clock(
-                target=working_time_between(self.created_at, self.resolution_due_at, calendar),
+                target=timedelta(minutes=self.sla_resolution_minutes),
                 due_at=self.resolution_due_at,
                 met_at=self.resolved_at,
                 breached=self.resolution_breached,

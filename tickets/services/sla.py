@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tickets import sla, workflow
+from tickets.choices import Status
 from tickets.models import EventKind, SLAPolicy, SLATarget, Ticket, TicketEvent
 from tickets.selectors import sla_policies_in_order
 
@@ -24,30 +25,90 @@ def sla_policy_for(ticket: Ticket) -> SLAPolicy | None:
     )
 
 
-def sla_apply(ticket: Ticket) -> set[str]:
-    """Set the ticket's policy and due times from its priority; return the fields changed.
+def status_timeline(ticket: Ticket) -> list[tuple[datetime, bool]]:
+    """When the resolution clock started and stopped running, from the ticket's status events."""
+    changes: list[tuple[datetime, str]] = [(ticket.created_at, Status.NEW)]
+    if ticket.pk is not None:
+        changes += list(
+            ticket.events.filter(field="status").order_by("created_at", "id").values_list("created_at", "new_value")
+        )
+    # The ticket's own status governs from the last change on.
+    changes[-1] = (changes[-1][0], ticket.status)
+    return [(at, status in workflow.SLA_RUNNING) for at, status in changes]
 
-    Due times count from the ticket's creation, so a priority change moves
-    them as if the new priority had been chosen from the start.
+
+_SLA_FIELDS = (
+    "sla_policy",
+    "sla_first_response_minutes",
+    "sla_resolution_minutes",
+    "first_response_due_at",
+    "resolution_due_at",
+)
+
+
+def sla_apply(ticket: Ticket) -> set[str]:
+    """Set the ticket's policy, targets and due times; return the fields changed.
+
+    Due times count from the ticket's creation, in the policy's time, so a
+    priority change moves them as if the new priority had been chosen from the
+    start. The resolution clock keeps the pauses of the ticket's history; it
+    has no due time while paused, and keeps its last one once stopped.
     """
+    before = {name: getattr(ticket, name if name != "sla_policy" else "sla_policy_id") for name in _SLA_FIELDS}
     policy = sla_policy_for(ticket)
     target: SLATarget | None = None
     if policy is not None:
         target = next((t for t in policy.targets.all() if t.priority == ticket.priority), None)
-    before = (ticket.sla_policy_id, ticket.first_response_due_at, ticket.resolution_due_at)
     ticket.sla_policy = policy
     if target is None:
-        ticket.first_response_due_at = None
-        ticket.resolution_due_at = None
+        ticket.sla_first_response_minutes = ticket.sla_resolution_minutes = None
+        ticket.first_response_due_at = ticket.resolution_due_at = None
     else:
-        start, calendar = ticket.created_at, policy.rules
+        calendar = policy.rules
+        ticket.sla_first_response_minutes = target.first_response_minutes
+        ticket.sla_resolution_minutes = target.resolution_minutes
         ticket.first_response_due_at = sla.add_duration(
-            start, timedelta(minutes=target.first_response_minutes), calendar
+            ticket.created_at, timedelta(minutes=target.first_response_minutes), calendar
         )
-        ticket.resolution_due_at = sla.add_duration(start, timedelta(minutes=target.resolution_minutes), calendar)
-    after = (ticket.sla_policy_id, ticket.first_response_due_at, ticket.resolution_due_at)
-    names = ("sla_policy", "first_response_due_at", "resolution_due_at")
-    return {name for name, old, new in zip(names, before, after, strict=True) if old != new}
+        if ticket.status not in workflow.SLA_STOPPED or ticket.resolution_due_at is None:
+            ticket.resolution_due_at = sla.resumed_due(
+                status_timeline(ticket), timedelta(minutes=target.resolution_minutes), calendar
+            )
+    after = {name: getattr(ticket, name if name != "sla_policy" else "sla_policy_id") for name in _SLA_FIELDS}
+    return {name for name in _SLA_FIELDS if before[name] != after[name]}
+
+
+def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[str]:
+    """Pause, resume or stop the resolution clock after a status change (already recorded as an event).
+
+    A clock that stops or pauses after its due time records the breach now,
+    so a breach cannot be hidden by moving the ticket before the sweep runs.
+    """
+    if ticket.sla_policy_id is None or ticket.sla_resolution_minutes is None:
+        return set()
+    changed: set[str] = set()
+    was_running = previous in workflow.SLA_RUNNING
+    if was_running and ticket.status not in workflow.SLA_RUNNING:
+        due = ticket.resolution_due_at
+        if due is not None and now > due and not ticket.resolution_breached:
+            ticket.resolution_breached = True
+            changed.add("resolution_breached")
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=EventKind.SLA_BREACHED,
+                field="resolution",
+                created_at=now,
+                metadata={"metric": "resolution", "due_at": due.isoformat()},
+            )
+    if ticket.status in workflow.SLA_STOPPED:
+        return changed
+    due = sla.resumed_due(
+        status_timeline(ticket), timedelta(minutes=ticket.sla_resolution_minutes), ticket.sla_policy.rules
+    )
+    if due != ticket.resolution_due_at:
+        ticket.resolution_due_at = due
+        changed.add("resolution_due_at")
+    return changed
 
 
 def sla_mark_breaches(*, now: datetime | None = None, batch_size: int = 500) -> int:

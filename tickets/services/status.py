@@ -14,6 +14,7 @@ from tickets import access, workflow
 from tickets.choices import Status, parse_status
 from tickets.models import EventKind, Ticket
 from tickets.services.common import lock_ticket, record, touch
+from tickets.services.sla import sla_status_changed
 
 _EVENT_FOR_TARGET = {
     Status.RESOLVED: EventKind.RESOLVED,
@@ -60,7 +61,7 @@ def apply_status(
         changed |= {"resolved_at", "closed_at"}
     kind = _EVENT_FOR_TARGET.get(target, EventKind.STATUS_CHANGED)
     record(ticket, kind, actor=actor, now=now, field="status", old=previous, new=target, note=note, **metadata)
-    return changed
+    return changed | sla_status_changed(ticket, previous, now=now)
 
 
 def ticket_transition(
