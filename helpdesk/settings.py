@@ -149,6 +149,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-mark-breaches": {"task": "tickets.tasks.sla_mark_breaches", "schedule": 60.0},
+    "notifications-relay": {"task": "tickets.tasks.notifications_relay", "schedule": 60.0},
 }
 
 # --- Auth -------------------------------------------------------------------
@@ -207,6 +208,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH bodies are validated like the others (actions use PATCH with required fields).
     "COMPONENT_SPLIT_PATCH": False,
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "tickets.models.event.EventKind",
+        "NotificationKindEnum": "tickets.models.notification.NotificationKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "helpdesk.api.schema.postprocess",

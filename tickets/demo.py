@@ -17,7 +17,7 @@ from accounts.models import Organization, Team, User
 from accounts.roles import Role
 from tickets import services
 from tickets.choices import Channel, Status
-from tickets.models import BusinessCalendar, Category, Holiday, Ticket, WorkingHours
+from tickets.models import BusinessCalendar, Category, EmailStatus, Holiday, Notification, Ticket, WorkingHours
 
 
 @dataclass(frozen=True)
@@ -293,4 +293,6 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
                 )
             _Story(ticket, agent, start, min(now, start + timedelta(days=2))).walk_to(FLOW[index % len(FLOW)])
             created += 1
+        # The story is history: keep its in-app notifications, but send none of its emails.
+        Notification.objects.filter(email_status=EmailStatus.PENDING).update(email_status=EmailStatus.SKIPPED)
     return {"users": USERS, "tickets_created": created}

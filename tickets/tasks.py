@@ -1,11 +1,34 @@
 """Celery tasks: thin, idempotent wrappers around services."""
 
+from smtplib import SMTPException
+
 from celery import shared_task
 
 from tickets import services
+from tickets.services import notifications
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sla_mark_breaches() -> int:
     """Record every breach now due; running it twice records nothing twice."""
     return services.sla_mark_breaches()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(SMTPException, OSError, TimeoutError),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=notifications.MAX_ATTEMPTS,
+)
+def deliver_notification_email(notification_id: int) -> bool:
+    """Send one notification's email; a second run for the same notification sends nothing."""
+    return notifications.notification_send_email(notification_id=notification_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def notifications_relay() -> int:
+    """Deliver what the broker missed: emails still waiting in the outbox."""
+    return notifications.notifications_relay()

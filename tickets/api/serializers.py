@@ -30,6 +30,8 @@ from tickets.models import (
     Category,
     Comment,
     Holiday,
+    Notification,
+    NotificationKind,
     SLAPolicy,
     SLATarget,
     Ticket,
@@ -403,3 +405,22 @@ class SLAPolicySerializer(serializers.ModelSerializer):
             policy.targets.all().delete()
             SLATarget.objects.bulk_create([SLATarget(policy=policy, **target) for target in targets])
         return policy
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    ticket_number = serializers.CharField(source="ticket.number", read_only=True, default=None, allow_null=True)
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "ticket", "ticket_number", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+    def get_is_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationPreferenceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(NotificationKind.choices)
+    email = serializers.BooleanField()
+    in_app = serializers.BooleanField()

@@ -1,10 +1,15 @@
 from tickets.models.conversation import Attachment, Comment
 from tickets.models.event import EventKind, TicketEvent
+from tickets.models.notification import EmailStatus, Notification, NotificationKind, NotificationPreference
 from tickets.models.sla import BusinessCalendar, Holiday, SLAPolicy, SLATarget, WorkingHours
 from tickets.models.taxonomy import Category, Tag
 from tickets.models.ticket import Ticket, TicketCounter
 
 __all__ = [
+    "EmailStatus",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "BusinessCalendar",
     "Holiday",
     "WorkingHours",

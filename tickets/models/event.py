@@ -24,6 +24,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     ESCALATED = "escalated", _("Escalated")
     SLA_APPLIED = "sla_applied", _("SLA applied")
+    SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
 
 

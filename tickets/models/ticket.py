@@ -88,6 +88,11 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
     first_response_breached = models.BooleanField(_("first response breached"), default=False)
     resolution_breached = models.BooleanField(_("resolution breached"), default=False)
+    # When each clock reaches the policy's at-risk share, and whether that was recorded (once).
+    first_response_at_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_at_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_response_at_risk = models.BooleanField(_("first response at risk"), default=False)
+    resolution_at_risk = models.BooleanField(_("resolution at risk"), default=False)
 
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -109,6 +114,8 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at"], name="ticket_updated_idx"),
             models.Index(fields=["first_response_due_at"], name="ticket_fr_due_idx"),
             models.Index(fields=["resolution_due_at"], name="ticket_res_due_idx"),
+            models.Index(fields=["first_response_at_risk_at"], name="ticket_fr_risk_idx"),
+            models.Index(fields=["resolution_at_risk_at"], name="ticket_res_risk_idx"),
             models.Index(fields=["category", "status"], name="ticket_category_status_idx"),
         ]
         constraints = [

@@ -10,8 +10,9 @@ from django.utils import timezone
 from accounts.models import User
 from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from tickets import access, workflow
-from tickets.models import Comment, EventKind, Ticket
+from tickets.models import Comment, EventKind, NotificationKind, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record, touch
+from tickets.services.notifications import notify
 from tickets.services.status import apply_status
 
 
@@ -47,7 +48,10 @@ def comment_add(
         comment = Comment.objects.create(
             ticket=locked, author=actor, body=body, is_internal=is_internal, created_at=now
         )
-        record(locked, EventKind.COMMENT_ADDED, actor=actor, now=now, internal=is_internal, comment_id=comment.pk)
+        event = record(
+            locked, EventKind.COMMENT_ADDED, actor=actor, now=now, internal=is_internal, comment_id=comment.pk
+        )
+        _notify_comment(locked, event, actor, is_internal)
         changed: set[str] = set()
         if not is_internal:
             is_requester = actor.pk == locked.requester_id
@@ -58,6 +62,22 @@ def comment_add(
                 changed |= apply_status(locked, target, actor=actor, now=now, reason="requester replied")
         touch(locked, now, changed)
     return comment
+
+
+def _notify_comment(ticket: Ticket, event: TicketEvent, author: User, internal: bool) -> None:
+    """Internal notes reach the assignee and team lead; public replies reach the other side."""
+    lead = ticket.team.lead if ticket.team_id else None
+    if internal:
+        staff = [user for user in (ticket.assignee, lead) if user is not None and user.is_staff_role]
+        notify(event=event, kind=NotificationKind.INTERNAL_NOTE, recipients=staff, exclude=author)
+        return
+    if author.is_staff_role and author.pk != ticket.requester_id:
+        recipients = [ticket.requester]
+    elif ticket.assignee is not None:
+        recipients = [ticket.assignee]
+    else:
+        recipients = list(ticket.team.members.all()) if ticket.team_id else []
+    notify(event=event, kind=NotificationKind.PUBLIC_REPLY, recipients=recipients, exclude=author)
 
 
 def _comment_for(actor: User, comment: Comment, allowed: bool, refusal: str) -> None:

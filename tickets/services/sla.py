@@ -43,7 +43,18 @@ _SLA_FIELDS = (
     "sla_resolution_minutes",
     "first_response_due_at",
     "resolution_due_at",
+    "first_response_at_risk_at",
+    "resolution_at_risk_at",
 )
+
+
+def _resolution_clock(ticket: Ticket, policy: SLAPolicy) -> tuple[datetime | None, datetime | None]:
+    """(due, at-risk instant) of the resolution clock from its history; both None while paused."""
+    timeline, calendar = status_timeline(ticket), policy.rules
+    target = timedelta(minutes=ticket.sla_resolution_minutes or 0)
+    due = sla.resumed_due(timeline, target, calendar)
+    at_risk = sla.resumed_due(timeline, target * policy.at_risk_percent / 100, calendar)
+    return due, at_risk
 
 
 def sla_apply(ticket: Ticket) -> set[str]:
@@ -63,17 +74,18 @@ def sla_apply(ticket: Ticket) -> set[str]:
     if target is None:
         ticket.sla_first_response_minutes = ticket.sla_resolution_minutes = None
         ticket.first_response_due_at = ticket.resolution_due_at = None
+        ticket.first_response_at_risk_at = ticket.resolution_at_risk_at = None
     else:
         calendar = policy.rules
         ticket.sla_first_response_minutes = target.first_response_minutes
         ticket.sla_resolution_minutes = target.resolution_minutes
-        ticket.first_response_due_at = sla.add_duration(
-            ticket.created_at, timedelta(minutes=target.first_response_minutes), calendar
+        first_response = timedelta(minutes=target.first_response_minutes)
+        ticket.first_response_due_at = sla.add_duration(ticket.created_at, first_response, calendar)
+        ticket.first_response_at_risk_at = sla.add_duration(
+            ticket.created_at, first_response * policy.at_risk_percent / 100, calendar
         )
         if ticket.status not in workflow.SLA_STOPPED or ticket.resolution_due_at is None:
-            ticket.resolution_due_at = sla.resumed_due(
-                status_timeline(ticket), timedelta(minutes=target.resolution_minutes), calendar
-            )
+            ticket.resolution_due_at, ticket.resolution_at_risk_at = _resolution_clock(ticket, policy)
     after = {name: getattr(ticket, name if name != "sla_policy" else "sla_policy_id") for name in _SLA_FIELDS}
     return {name for name in _SLA_FIELDS if before[name] != after[name]}
 
@@ -102,12 +114,11 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
             )
     if ticket.status in workflow.SLA_STOPPED:
         return changed
-    due = sla.resumed_due(
-        status_timeline(ticket), timedelta(minutes=ticket.sla_resolution_minutes), ticket.sla_policy.rules
-    )
-    if due != ticket.resolution_due_at:
-        ticket.resolution_due_at = due
-        changed.add("resolution_due_at")
+    due, at_risk = _resolution_clock(ticket, ticket.sla_policy)
+    for name, value in (("resolution_due_at", due), ("resolution_at_risk_at", at_risk)):
+        if getattr(ticket, name) != value:
+            setattr(ticket, name, value)
+            changed.add(name)
     return changed
 
 

@@ -12,8 +12,9 @@ from accounts.models import User
 from helpdesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from tickets import access, workflow
 from tickets.choices import Status, parse_status
-from tickets.models import EventKind, Ticket
+from tickets.models import EventKind, NotificationKind, Ticket
 from tickets.services.common import lock_ticket, record, touch
+from tickets.services.notifications import notify
 from tickets.services.sla import sla_status_changed
 
 _EVENT_FOR_TARGET = {
@@ -60,7 +61,9 @@ def apply_status(
         ticket.closed_at = None
         changed |= {"resolved_at", "closed_at"}
     kind = _EVENT_FOR_TARGET.get(target, EventKind.STATUS_CHANGED)
-    record(ticket, kind, actor=actor, now=now, field="status", old=previous, new=target, note=note, **metadata)
+    event = record(ticket, kind, actor=actor, now=now, field="status", old=previous, new=target, note=note, **metadata)
+    if target == Status.RESOLVED:
+        notify(event=event, kind=NotificationKind.TICKET_RESOLVED, recipients=[ticket.requester], exclude=actor)
     return changed | sla_status_changed(ticket, previous, now=now)
 
 

@@ -13,8 +13,9 @@ from accounts.models import Organization, Team, User
 from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from tickets import access, workflow
 from tickets.choices import Channel, Environment, ImpactLevel, Priority, parse_choice, parse_priority
-from tickets.models import Category, EventKind, Tag, Ticket
+from tickets.models import Category, EventKind, NotificationKind, Tag, Ticket
 from tickets.services.common import lock_ticket, record, touch
+from tickets.services.notifications import notify
 from tickets.services.numbering import ticket_number_next
 from tickets.services.sla import sla_apply
 from tickets.services.status import apply_status
@@ -142,10 +143,14 @@ def ticket_create(
         sla_apply(ticket)
         ticket.save()
         ticket.tags.set(_tags(tags))
-        record(ticket, EventKind.CREATED, actor=actor, now=now, new=ticket.number, channel=ticket.channel)
+        created = record(ticket, EventKind.CREATED, actor=actor, now=now, new=ticket.number, channel=ticket.channel)
+        team_members = list(team.members.all()) if team is not None else []
+        notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=[requester])
+        notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=team_members, exclude=actor)
         if assignee is not None:
             ticket.assignee = assignee
-            record(ticket, EventKind.ASSIGNED, actor=actor, now=now, field="assignee", new=assignee.email)
+            event = record(ticket, EventKind.ASSIGNED, actor=actor, now=now, field="assignee", new=assignee.email)
+            notify(event=event, kind=NotificationKind.TICKET_ASSIGNED, recipients=[assignee], exclude=actor)
             changed = {"assignee"}
             if (target := workflow.target_after_assignment(ticket.status)) is not None:
                 changed |= apply_status(ticket, target, actor=actor, now=now, reason="assigned")
@@ -270,7 +275,7 @@ def ticket_assign(
             old = locked.assignee
             locked.assignee = assignee
             changed.add("assignee")
-            record(
+            event = record(
                 locked,
                 EventKind.ASSIGNED,
                 actor=actor,
@@ -280,6 +285,7 @@ def ticket_assign(
                 new=assignee.email if assignee else "",
                 notes=notes,
             )
+            notify(event=event, kind=NotificationKind.TICKET_ASSIGNED, recipients=[assignee], exclude=actor)
         if assignee is not None and (target := workflow.target_after_assignment(locked.status)) is not None:
             changed |= apply_status(locked, target, actor=actor, now=now, reason="assigned")
         if changed:

@@ -1,0 +1,206 @@
+"""Who hears about what, and the outbox that delivers their emails.
+
+``notify`` writes notification rows in the caller's transaction (the outbox)
+and asks Celery to send the emails once that transaction commits. If the
+broker is down then, the request still succeeds: ``notifications_relay``
+(every minute) sends what is still waiting. Sending claims the row first, so
+a delivery task that runs twice sends one email.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import User
+from tickets.models import (
+    Comment,
+    EmailStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    Ticket,
+    TicketEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A claim older than this belongs to a worker that died mid-send; the relay frees it.
+STALE_CLAIM = timedelta(minutes=15)
+# The relay leaves fresh rows to the task enqueued on commit.
+RELAY_GRACE = timedelta(seconds=30)
+
+
+def notify(*, event: TicketEvent, kind: str, recipients: Iterable[User | None], exclude: User | None = None) -> int:
+    """Write one notification per recipient for ``event`` (their preferences allowing); return how many."""
+    people = {
+        user.pk: user
+        for user in recipients
+        if user is not None and user.is_active and (exclude is None or user.pk != exclude.pk)
+    }
+    if not people:
+        return 0
+    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=people, kind=kind)}
+    ticket = event.ticket
+    title = f"[{ticket.number}] {NotificationKind(kind).label}: {ticket.subject}"[:255]
+    rows = []
+    for user in people.values():
+        preference = preferences.get(user.pk)
+        wants_email = preference.email if preference else True
+        wants_app = preference.in_app if preference else True
+        if not (wants_email or wants_app):
+            continue
+        rows.append(
+            Notification(
+                recipient=user,
+                ticket=ticket,
+                event=event,
+                kind=kind,
+                title=title,
+                body=_summary(kind, event),
+                in_app=wants_app,
+                email_status=EmailStatus.PENDING if wants_email and user.email else EmailStatus.SKIPPED,
+                created_at=event.created_at,
+            )
+        )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if any(row.email_status == EmailStatus.PENDING for row in rows):
+        transaction.on_commit(lambda: enqueue_pending(event_id=event.pk))
+    return len(rows)
+
+
+def _summary(kind: str, event: TicketEvent) -> str:
+    actor = event.actor.get_full_name() if event.actor_id else "The helpdesk"
+    texts = {
+        NotificationKind.TICKET_CREATED: f"Ticket {event.ticket.number} was opened.",
+        NotificationKind.TICKET_ASSIGNED: f"{actor} assigned the ticket to you.",
+        NotificationKind.PUBLIC_REPLY: f"{actor} replied.",
+        NotificationKind.INTERNAL_NOTE: f"{actor} added an internal note.",
+        NotificationKind.TICKET_RESOLVED: f"{actor} marked the ticket resolved.",
+        NotificationKind.SLA_AT_RISK: f"The {event.field.replace('_', ' ')} target is close.",
+        NotificationKind.SLA_BREACHED: f"The {event.field.replace('_', ' ')} target was missed.",
+    }
+    return texts[NotificationKind(kind)]
+
+
+def enqueue_pending(*, event_id: int | None = None, ids: Iterable[int] = ()) -> int:
+    """Hand waiting emails to Celery; a broker failure is logged and left to the relay."""
+    from tickets.tasks import deliver_notification_email
+
+    pending = Notification.objects.filter(email_status=EmailStatus.PENDING)
+    pending = pending.filter(event_id=event_id) if event_id is not None else pending.filter(pk__in=list(ids))
+    sent = 0
+    for pk in pending.values_list("pk", flat=True):
+        try:
+            deliver_notification_email.delay(pk)
+        except Exception as exc:  # noqa: BLE001 - any broker failure: the outbox row waits for the relay
+            logger.warning("Could not enqueue email for notification %s (%s); the relay will send it.", pk, exc)
+            return sent
+        sent += 1
+    return sent
+
+
+def notifications_relay(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Free stale claims, fail what keeps failing, and enqueue what is still waiting."""
+    now = now or timezone.now()
+    Notification.objects.filter(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM).update(
+        email_status=EmailStatus.PENDING
+    )
+    Notification.objects.filter(email_status=EmailStatus.PENDING, email_attempts__gte=MAX_ATTEMPTS).update(
+        email_status=EmailStatus.FAILED
+    )
+    waiting = Notification.objects.filter(email_status=EmailStatus.PENDING, created_at__lt=now - RELAY_GRACE)
+    return enqueue_pending(ids=waiting.order_by("created_at").values_list("pk", flat=True)[:batch_size])
+
+
+def _domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def thread_root(ticket: Ticket) -> str:
+    """The Message-ID every email about the ticket replies to."""
+    return f"<ticket-{ticket.pk}@{_domain()}>"
+
+
+def ticket_link(ticket: Ticket, user: User) -> str:
+    if user.is_staff_role:
+        return f"{settings.SITE_URL}/admin/tickets/ticket/{ticket.pk}/change/"
+    return f"{settings.SITE_URL}/portal/tickets/{ticket.pk}/"
+
+
+def build_email(notification: Notification) -> EmailMultiAlternatives:
+    """The email for a notification, threaded under its ticket."""
+    ticket, recipient = notification.ticket, notification.recipient
+    comment = None
+    if comment_id := (notification.event.metadata or {}).get("comment_id") if notification.event_id else None:
+        comment = Comment.objects.filter(pk=comment_id).select_related("author").first()
+    context = {
+        "notification": notification,
+        "ticket": ticket,
+        "recipient": recipient,
+        "event": notification.event,
+        "comment": comment,
+        "ticket_url": ticket_link(ticket, recipient),
+        "site_url": settings.SITE_URL,
+        "reopen_days": settings.REOPEN_WINDOW_DAYS,
+    }
+    name = f"emails/{notification.kind}"
+    subject = " ".join(render_to_string(f"{name}-subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{name}-body.txt", context),
+        to=[recipient.email],
+    )
+    message.attach_alternative(render_to_string(f"{name}-body.html", context), "text/html")
+    root = thread_root(ticket)
+    first = notification.kind == NotificationKind.TICKET_CREATED and recipient.pk == ticket.requester_id
+    if first:
+        message.extra_headers["Message-ID"] = root
+    else:
+        message.extra_headers["Message-ID"] = f"<ticket-{ticket.pk}.n{notification.pk}@{_domain()}>"
+        message.extra_headers["In-Reply-To"] = root
+        message.extra_headers["References"] = root
+    return message
+
+
+def notification_send_email(*, notification_id: int, now: datetime | None = None) -> bool:
+    """Send one notification's email unless another run has it; True when this run sent it.
+
+    Raises on a transient failure (after putting the row back to pending), so
+    the task can retry with backoff.
+    """
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient", "ticket", "event").get(pk=notification_id)
+    try:
+        build_email(notification).send()
+    except Exception as exc:
+        final = notification.email_attempts >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification_id).update(
+            email_status=EmailStatus.FAILED if final else EmailStatus.PENDING, email_error=str(exc)[:500]
+        )
+        raise
+    Notification.objects.filter(pk=notification_id).update(email_status=EmailStatus.SENT, email_sent_at=timezone.now())
+    return True
+
+
+def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when ``ids`` is None); return how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
