@@ -148,7 +148,7 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sla-mark-breaches": {"task": "tickets.tasks.sla_mark_breaches", "schedule": 60.0},
+    "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "notifications-relay": {"task": "tickets.tasks.notifications_relay", "schedule": 60.0},
 }
 

@@ -9,9 +9,9 @@ from tickets.services import notifications
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def sla_mark_breaches() -> int:
-    """Record every breach now due; running it twice records nothing twice."""
-    return services.sla_mark_breaches()
+def sla_sweep() -> dict[str, int]:
+    """Record every clock now at risk or breached; running it twice records nothing twice."""
+    return services.sla_sweep()
 
 
 @shared_task(

@@ -113,6 +113,10 @@ class SLAPolicy(models.Model):
         blank=True,
         help_text=_("Leave empty for 24x7."),
     )
+    # What a resolution breach does, besides being recorded and told to the assignee.
+    breach_notify_lead = models.BooleanField(_("on breach: notify the team lead"), default=True)
+    breach_raise_priority = models.BooleanField(_("on breach: raise the priority one step"), default=False)
+    breach_escalate = models.BooleanField(_("on breach: escalate the ticket"), default=False)
     at_risk_percent = models.PositiveSmallIntegerField(
         _("at risk from (% of target used)"), default=80, help_text=_("A running clock is at risk from this share.")
     )

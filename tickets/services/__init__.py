@@ -2,7 +2,7 @@
 
 from tickets.services.attachments import attachment_add, attachment_delete
 from tickets.services.comments import comment_add, comment_delete, comment_edit
-from tickets.services.sla import sla_mark_breaches
+from tickets.services.sla import sla_sweep
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
 from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
 
@@ -12,7 +12,7 @@ __all__ = [
     "comment_add",
     "comment_delete",
     "comment_edit",
-    "sla_mark_breaches",
+    "sla_sweep",
     "ticket_assign",
     "ticket_close",
     "ticket_create",

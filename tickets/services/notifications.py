@@ -43,30 +43,38 @@ RELAY_GRACE = timedelta(seconds=30)
 
 def notify(*, event: TicketEvent, kind: str, recipients: Iterable[User | None], exclude: User | None = None) -> int:
     """Write one notification per recipient for ``event`` (their preferences allowing); return how many."""
-    people = {
-        user.pk: user
-        for user in recipients
-        if user is not None and user.is_active and (exclude is None or user.pk != exclude.pk)
-    }
-    if not people:
+    return notify_many([(event, kind, [u for u in recipients if exclude is None or u is None or u.pk != exclude.pk])])
+
+
+def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]]) -> int:
+    """``notify`` for many events at once: one preference query and one insert, whatever the count."""
+    wanted = []
+    for event, kind, recipients in items:
+        people = {user.pk: user for user in recipients if user is not None and user.is_active}
+        wanted += [(event, kind, user) for user in people.values()]
+    if not wanted:
         return 0
-    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=people, kind=kind)}
-    ticket = event.ticket
-    title = f"[{ticket.number}] {NotificationKind(kind).label}: {ticket.subject}"[:255]
+    preferences = {
+        (p.user_id, p.kind): p
+        for p in NotificationPreference.objects.filter(
+            user_id__in={user.pk for _, _, user in wanted}, kind__in={kind for _, kind, _ in wanted}
+        )
+    }
     rows = []
-    for user in people.values():
-        preference = preferences.get(user.pk)
+    for event, kind, user in wanted:
+        preference = preferences.get((user.pk, kind))
         wants_email = preference.email if preference else True
         wants_app = preference.in_app if preference else True
         if not (wants_email or wants_app):
             continue
+        ticket = event.ticket
         rows.append(
             Notification(
                 recipient=user,
                 ticket=ticket,
                 event=event,
                 kind=kind,
-                title=title,
+                title=f"[{ticket.number}] {NotificationKind(kind).label}: {ticket.subject}"[:255],
                 body=_summary(kind, event),
                 in_app=wants_app,
                 email_status=EmailStatus.PENDING if wants_email and user.email else EmailStatus.SKIPPED,
@@ -74,8 +82,9 @@ def notify(*, event: TicketEvent, kind: str, recipients: Iterable[User | None], 
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if any(row.email_status == EmailStatus.PENDING for row in rows):
-        transaction.on_commit(lambda: enqueue_pending(event_id=event.pk))
+    event_ids = sorted({row.event.pk for row in rows if row.email_status == EmailStatus.PENDING})
+    if event_ids:
+        transaction.on_commit(lambda: enqueue_pending(event_ids=event_ids))
     return len(rows)
 
 
@@ -93,12 +102,13 @@ def _summary(kind: str, event: TicketEvent) -> str:
     return texts[NotificationKind(kind)]
 
 
-def enqueue_pending(*, event_id: int | None = None, ids: Iterable[int] = ()) -> int:
-    """Hand waiting emails to Celery; a broker failure is logged and left to the relay."""
+def enqueue_pending(*, event_ids: Iterable[int] = (), ids: Iterable[int] = ()) -> int:
+    """Hand waiting emails (of these events, or these ids) to Celery; a broker failure is left to the relay."""
     from tickets.tasks import deliver_notification_email
 
     pending = Notification.objects.filter(email_status=EmailStatus.PENDING)
-    pending = pending.filter(event_id=event_id) if event_id is not None else pending.filter(pk__in=list(ids))
+    event_ids = list(event_ids)
+    pending = pending.filter(event_id__in=event_ids) if event_ids else pending.filter(pk__in=list(ids))
     sent = 0
     for pk in pending.values_list("pk", flat=True):
         try:

@@ -9,9 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tickets import sla, workflow
-from tickets.choices import Status
-from tickets.models import EventKind, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.choices import Priority, Status
+from tickets.models import EventKind, NotificationKind, SLAPolicy, SLATarget, Ticket, TicketEvent
 from tickets.selectors import sla_policies_in_order
+from tickets.services.notifications import notify_many
 
 
 def sla_policy_for(ticket: Ticket) -> SLAPolicy | None:
@@ -105,12 +106,15 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
         if due is not None and now > due and not ticket.resolution_breached:
             ticket.resolution_breached = True
             changed.add("resolution_breached")
-            TicketEvent.objects.create(
+            event = TicketEvent.objects.create(
                 ticket=ticket,
                 kind=EventKind.SLA_BREACHED,
                 field="resolution",
                 created_at=now,
                 metadata={"metric": "resolution", "due_at": due.isoformat()},
+            )
+            notify_many(
+                [(event, NotificationKind.SLA_BREACHED, _watchers(ticket, lead=_tells_lead(ticket, "breached")))]
             )
     if ticket.status in workflow.SLA_STOPPED:
         return changed
@@ -122,39 +126,98 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
     return changed
 
 
-def sla_mark_breaches(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Mark tickets whose first response or resolution is past due; return how many breaches.
+# metric -> (condition for its clock to be running and unmet, the event field)
+_METRICS = {
+    "first_response": Q(first_responded_at__isnull=True) & ~Q(status__in=workflow.DONE_STATUSES),
+    "resolution": Q(status__in=workflow.SLA_RUNNING),
+}
+_RAISED = {Priority.LOW: Priority.MEDIUM, Priority.MEDIUM: Priority.HIGH, Priority.HIGH: Priority.URGENT}
 
-    Set-based and safe to run twice at once: rows are claimed under
-    ``SKIP LOCKED`` (PostgreSQL) or the IMMEDIATE write lock (SQLite), and only
-    rows not yet marked are claimed, so each breach is recorded exactly once.
+
+def _claim(condition: Q, order_by: str, batch_size: int) -> list[Ticket]:
+    return list(
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(condition)
+        .select_related("assignee", "team__lead", "sla_policy")
+        .order_by(order_by)[:batch_size]
+    )
+
+
+def _watchers(ticket: Ticket, *, lead: bool = True) -> list:
+    return [ticket.assignee, ticket.team.lead if lead and ticket.team_id else None]
+
+
+def _tells_lead(ticket: Ticket, state: str) -> bool:
+    return state == "at_risk" or ticket.sla_policy is None or ticket.sla_policy.breach_notify_lead
+
+
+def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, int]:
+    """Record every clock now at risk or breached, each exactly once, and tell who must know.
+
+    Set-based and safe to run twice at once: rows are claimed under ``SKIP
+    LOCKED`` (PostgreSQL) or the IMMEDIATE write lock (SQLite), and only rows
+    not yet marked are claimed. A resolution breach also does what its policy
+    asks: notify the team lead, raise the priority one step, escalate.
     """
     now = now or timezone.now()
-    metrics = {
-        "first_response": Q(first_response_breached=False, first_responded_at__isnull=True)
-        & ~Q(status__in=workflow.DONE_STATUSES),
-        "resolution": Q(resolution_breached=False, status__in=workflow.SLA_RUNNING),
-    }
-    events: list[TicketEvent] = []
+    counts = {"at_risk": 0, "breached": 0}
     with transaction.atomic():
-        for metric, condition in metrics.items():
-            due_field = f"{metric}_due_at"
-            claimed = list(
-                Ticket.objects.select_for_update(skip_locked=True)
-                .filter(condition, **{f"{due_field}__lt": now})
-                .order_by(due_field)
-                .values_list("id", due_field)[:batch_size]
-            )
-            Ticket.objects.filter(pk__in=[pk for pk, _ in claimed]).update(**{f"{metric}_breached": True})
-            events += [
-                TicketEvent(
-                    ticket_id=pk,
-                    kind=EventKind.SLA_BREACHED,
-                    field=metric,
-                    created_at=now,
-                    metadata={"metric": metric, "due_at": due_at.isoformat()},
+        for metric, running in _METRICS.items():
+            for state, kind in (("at_risk", EventKind.SLA_AT_RISK), ("breached", EventKind.SLA_BREACHED)):
+                flag = f"{metric}_{state}"
+                instant = f"{metric}_at_risk_at" if state == "at_risk" else f"{metric}_due_at"
+                condition = running & Q(**{flag: False, f"{instant}__lt": now})
+                if state == "at_risk":
+                    # Already past due: the breach is what to tell, not a warning beside it.
+                    condition &= Q(**{f"{metric}_breached": False, f"{metric}_due_at__gte": now})
+                claimed = _claim(condition, instant, batch_size)
+                if not claimed:
+                    continue
+                Ticket.objects.filter(pk__in=[t.pk for t in claimed]).update(**{flag: True})
+                events = TicketEvent.objects.bulk_create(
+                    TicketEvent(
+                        ticket=ticket,
+                        kind=kind,
+                        field=metric,
+                        created_at=now,
+                        metadata={"metric": metric, "due_at": ticket_due.isoformat()},
+                    )
+                    for ticket in claimed
+                    if (ticket_due := getattr(ticket, f"{metric}_due_at")) is not None
                 )
-                for pk, due_at in claimed
-            ]
-        TicketEvent.objects.bulk_create(events)
-    return len(events)
+                notification = NotificationKind.SLA_AT_RISK if state == "at_risk" else NotificationKind.SLA_BREACHED
+                notify_many(
+                    (event, notification, _watchers(event.ticket, lead=_tells_lead(event.ticket, state)))
+                    for event in events
+                )
+                if state == "breached" and metric == "resolution":
+                    for ticket in claimed:
+                        _breach_actions(ticket, now)
+                counts[state] += len(events)
+    return counts
+
+
+def _breach_actions(ticket: Ticket, now: datetime) -> None:
+    """The policy's automatic steps on a resolution breach, recorded as the system's own changes."""
+    from tickets.services.status import apply_status
+
+    policy, changed = ticket.sla_policy, set()
+    ticket.resolution_breached = True
+    if policy.breach_raise_priority and ticket.priority in _RAISED:
+        old, ticket.priority = ticket.priority, _RAISED[ticket.priority]
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=EventKind.PRIORITY_CHANGED,
+            field="priority",
+            old_value=old,
+            new_value=ticket.priority,
+            created_at=now,
+            metadata={"reason": "sla_breached"},
+        )
+        changed |= {"priority"} | sla_apply(ticket)
+    if policy.breach_escalate and workflow.is_allowed(ticket.status, Status.ESCALATED):
+        changed |= apply_status(ticket, Status.ESCALATED, actor=None, now=now, reason="sla_breached")
+    if changed:
+        ticket.version += 1
+        ticket.updated_at = now
+        ticket.save(update_fields=[*changed, "version", "updated_at"])

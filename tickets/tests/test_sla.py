@@ -91,10 +91,10 @@ class TestBreachMarking:
         services.comment_add(actor=agent, ticket=replied, body="On it.", now=T0 + timedelta(minutes=30))
         silent = create(customer, priority="urgent")
         with time_machine.travel(T0 + timedelta(hours=3), tick=False):
-            assert services.sla_mark_breaches() == 1  # silent's first response only
-            assert services.sla_mark_breaches() == 0
+            assert services.sla_sweep()["breached"] == 1  # silent's first response only
+            assert services.sla_sweep()["breached"] == 0
         with time_machine.travel(T0 + timedelta(hours=25), tick=False):
-            assert services.sla_mark_breaches() == 2  # both resolutions
+            assert services.sla_sweep()["breached"] == 2  # both resolutions
         silent.refresh_from_db()
         replied.refresh_from_db()
         assert (silent.first_response_breached, silent.resolution_breached) == (True, True)
@@ -108,7 +108,7 @@ class TestBreachMarking:
         services.comment_add(actor=admin_user, ticket=paused, body="Need logs", now=T0)
         services.ticket_transition(actor=admin_user, ticket=paused, to_status="pending", now=T0)
         with time_machine.travel(T0 + timedelta(days=3), tick=False):
-            assert services.sla_mark_breaches() == 0
+            assert services.sla_sweep()["breached"] == 0
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -122,7 +122,7 @@ def test_two_sweeps_at_once_record_each_breach_exactly_once():
     def sweep() -> None:
         try:
             barrier.wait(timeout=10)
-            counts.append(services.sla_mark_breaches(now=T0 + timedelta(days=2)))
+            counts.append(services.sla_sweep(now=T0 + timedelta(days=2))["breached"])
         finally:
             connection.close()
 

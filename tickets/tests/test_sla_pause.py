@@ -34,7 +34,7 @@ def test_pending_pauses_and_the_requesters_reply_resumes_with_time_kept(ticket, 
     assert paused.resolution_due_at is None
     assert paused.sla_state(T0 + 30 * H) == SlaState.PAUSED
     with time_machine.travel(T0 + 30 * H, tick=False):
-        assert services.sla_mark_breaches() == 0  # a paused clock cannot newly breach
+        assert services.sla_sweep()["breached"] == 0  # a paused clock cannot newly breach
 
     services.comment_add(actor=customer, ticket=ticket, body="Here is the log", now=T0 + 10 * H)
     ticket.refresh_from_db()
@@ -42,9 +42,9 @@ def test_pending_pauses_and_the_requesters_reply_resumes_with_time_kept(ticket, 
     # 2 h used before the pause, 22 h left from the resume at T0+10h.
     assert ticket.resolution_due_at == T0 + 32 * H
     with time_machine.travel(T0 + 31 * H, tick=False):
-        assert services.sla_mark_breaches() == 0
+        assert services.sla_sweep()["breached"] == 0
     with time_machine.travel(T0 + 33 * H, tick=False):
-        assert services.sla_mark_breaches() == 1
+        assert services.sla_sweep()["breached"] == 1
 
 
 @pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_on_hold_pauses_too_and_first_response_does_not_pause(customer, agent):
     assert held.resolution_due_at is None
     assert held.first_response_due_at == T0 + 2 * H  # still running while on hold
     with time_machine.travel(T0 + 3 * H, tick=False):
-        assert services.sla_mark_breaches() == 1
+        assert services.sla_sweep()["breached"] == 1
     assert held.events.filter(kind=EventKind.SLA_BREACHED, field="first_response").exists()
 
 
@@ -73,7 +73,7 @@ def test_pausing_after_the_due_time_records_the_breach_at_once(ticket, agent):
     assert paused.events.filter(kind=EventKind.SLA_BREACHED, field="resolution").count() == 1
     assert paused.sla_state(T0 + 31 * H) == SlaState.BREACHED
     with time_machine.travel(T0 + 40 * H, tick=False):
-        assert services.sla_mark_breaches() == 0  # recorded once
+        assert services.sla_sweep()["breached"] == 0  # recorded once
 
 
 @pytest.mark.django_db

@@ -59,7 +59,7 @@ def test_breach_sweep_sent_through_the_broker_is_run_by_a_worker(worker_queue):
     )
     assert not ticket.first_response_breached
 
-    tasks.sla_mark_breaches.apply_async(queue=queue)
+    tasks.sla_sweep.apply_async(queue=queue)
 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and worker.poll() is None:
