@@ -148,6 +148,10 @@ class Team(models.Model):
     auto_assignment = models.CharField(
         _("auto-assignment"), max_length=16, choices=AutoAssignment.choices, default=AutoAssignment.OFF
     )
+    # Round robin: who got the last ticket, so the next goes to the member after them.
+    last_assigned = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -17,6 +17,7 @@ from tickets.models import Category, EventKind, NotificationKind, Tag, Ticket
 from tickets.services.common import lock_ticket, record, touch
 from tickets.services.notifications import notify
 from tickets.services.numbering import ticket_number_next
+from tickets.services.routing import auto_assign
 from tickets.services.sla import sla_apply
 from tickets.services.status import apply_status
 
@@ -154,6 +155,9 @@ def ticket_create(
             changed = {"assignee"}
             if (target := workflow.target_after_assignment(ticket.status)) is not None:
                 changed |= apply_status(ticket, target, actor=actor, now=now, reason="assigned")
+        else:
+            changed = auto_assign(ticket, now=now)
+        if changed:
             ticket.save(update_fields=changed)
     return ticket
 
@@ -229,6 +233,8 @@ def ticket_update(
             )
         if changed & _SLA_INPUTS:
             changed |= sla_apply(locked)
+        if "team" in changed:
+            changed |= auto_assign(locked, now=now)
         touch(locked, now, changed)
     return locked
 
@@ -288,6 +294,8 @@ def ticket_assign(
             notify(event=event, kind=NotificationKind.TICKET_ASSIGNED, recipients=[assignee], exclude=actor)
         if assignee is not None and (target := workflow.target_after_assignment(locked.status)) is not None:
             changed |= apply_status(locked, target, actor=actor, now=now, reason="assigned")
+        if assignee is None and "team" in changed:
+            changed |= auto_assign(locked, now=now)
         if changed:
             touch(locked, now, changed)
     return locked
