@@ -8,6 +8,20 @@ from accounts.roles import Role
 from accounts.tests.factories import OrganizationFactory, TeamFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_task_queue():
+    """Tasks the suite enqueues go to a queue of this run only, never to a shared broker's default queue."""
+    import uuid
+
+    from helpdesk.celery import app
+
+    app.conf.task_default_queue = f"test-{uuid.uuid4().hex[:12]}"
+    yield
+    with app.connection_for_write() as connection:
+        # Leave nothing behind on a shared broker.
+        connection.default_channel.queue_delete(app.conf.task_default_queue)
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
