@@ -1,7 +1,10 @@
 """Plain admin registrations; the agent console builds on these."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
+from helpdesk.errors import ValidationFailed
 from tickets.models import (
     Attachment,
     BusinessCalendar,
@@ -16,6 +19,7 @@ from tickets.models import (
     TicketEvent,
     WorkingHours,
 )
+from tickets.services.calendars import calendar_import_ics
 
 
 @admin.register(Category)
@@ -130,11 +134,32 @@ class HolidayInline(admin.TabularInline):
     extra = 0
 
 
+class BusinessCalendarForm(forms.ModelForm):
+    holidays_file = forms.FileField(
+        label=_("Import holidays"), required=False, help_text=_("An iCalendar (.ics) file; every event day is added.")
+    )
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "time_zone"]
+
+
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
+    form = BusinessCalendarForm
     list_display = ["name", "time_zone"]
     search_fields = ["name"]
     inlines = [WorkingHoursInline, HolidayInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if upload := form.cleaned_data.get("holidays_file"):
+            try:
+                added = calendar_import_ics(calendar=form.instance, data=upload.read())
+            except ValidationFailed as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, _("%(count)d holidays imported.") % {"count": added}, messages.SUCCESS)
 
 
 @admin.register(WorkingHours)
