@@ -149,7 +149,9 @@ class TestInAppApi:
         services.comment_add(actor=agent, ticket=ticket, body="Update 1")
         services.comment_add(actor=agent, ticket=ticket, body="Update 2")
         client = api(customer)
-        listed = client.get("/api/v1/notifications").json()["results"]
+        page = client.get("/api/v1/notifications").json()
+        assert page["unread"] == 3
+        listed = page["results"]
         assert [n["kind"] for n in listed] == ["public_reply", "public_reply", "ticket_created"]
         assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 3}
         read = client.post(f"/api/v1/notifications/{listed[0]['id']}/read")

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api.pagination import KeysetPagination
 from tickets.api.serializers import NotificationPreferenceSerializer, NotificationSerializer
 from tickets.models import Notification, NotificationKind, NotificationPreference
 from tickets.services.notifications import notification_mark_read
@@ -20,11 +21,22 @@ UNREAD = inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}
 MARKED = inline_serializer("MarkedRead", {"marked": serializers.IntegerField()})
 
 
+class NotificationPagination(KeysetPagination):
+    """The page also says how many notifications are unread in all."""
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["unread"] = {"type": "integer", "description": "Unread notifications in all."}
+        paginated["required"].append("unread")
+        return paginated
+
+
 class NotificationViewSet(viewsets.GenericViewSet):
     """Your notifications, newest first; ``?unread=true`` for the unread ones."""
 
     lookup_value_regex = r"\d{1,18}"
     serializer_class = NotificationSerializer
+    pagination_class = NotificationPagination
 
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -36,13 +48,17 @@ class NotificationViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data["unread"] = self._unread(request)
+        return response
+
+    def _unread(self, request: Request) -> int:
+        return Notification.objects.filter(recipient=request.user, in_app=True, read_at__isnull=True).count()
 
     @extend_schema(responses=UNREAD)
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request: Request) -> Response:
-        count = Notification.objects.filter(recipient=request.user, in_app=True, read_at__isnull=True).count()
-        return Response({"unread": count})
+        return Response({"unread": self._unread(request)})
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
