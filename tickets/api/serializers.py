@@ -295,7 +295,18 @@ class TicketEventSerializer(serializers.ModelSerializer):
         return event.metadata
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "09:00"})
+class LocalTimeField(serializers.TimeField):
+    """A local wall-clock time without a zone (``09:00``); the calendar's zone gives its meaning."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class WorkingHoursSerializer(serializers.ModelSerializer):
+    starts_at = LocalTimeField()
+    ends_at = LocalTimeField()
+
     class Meta:
         model = WorkingHours
         fields = ["weekday", "starts_at", "ends_at"]

@@ -208,6 +208,7 @@ def test_calendars_api_round_trip(api, admin_user, agent):
     assert created.status_code == 201, created.json()
     listed = api(agent).get("/api/v1/sla/calendars").json()["results"]
     assert listed[0]["holidays"] == [{"date": "2026-07-03", "name": "Independence Day (observed)"}]
+    assert listed[0]["hours"][0] == {"weekday": 0, "starts_at": "08:00", "ends_at": "18:00"}
     assert len(listed[0]["hours"]) == 5
     assert api(agent).post("/api/v1/sla/calendars", body, format="json").status_code == 403
     bad = api(admin_user).post("/api/v1/sla/calendars", body | {"name": "x", "time_zone": "Mars/Base"}, format="json")

@@ -75,7 +75,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         return Response({"marked": notification_mark_read(user=request.user)})
 
     @extend_schema(responses=NotificationPreferenceSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def preferences(self, request: Request) -> Response:
         return Response(self._preferences(request))
 
