@@ -1,0 +1,205 @@
+"""Tickets and the workflow actions on them: input and output shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import UserSummarySerializer
+from accounts.models import Organization, Team, User
+from helpdesk.api.fields import IdField, LenientChoiceField, StringListField
+from tickets.choices import (
+    Channel,
+    Environment,
+    ImpactLevel,
+    Priority,
+    Status,
+    parse_choice,
+    parse_priority,
+    parse_status,
+)
+from tickets.models import (
+    Category,
+    Ticket,
+)
+from tickets.sla import SlaState
+
+
+def category_key(value: str) -> str:
+    return value.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CategoryField(serializers.Field):
+    """A category by slug (``technical``, ``feature_request``) or name, without regard to case."""
+
+    default_error_messages = {"unknown": "Unknown category {value!r}. Use one of: {choices}."}
+
+    def to_internal_value(self, data: Any) -> Category:
+        key = category_key(str(data))
+        category = next(
+            (c for c in Category.objects.filter(is_active=True) if key in (c.slug, category_key(c.name))), None
+        )
+        if category is None:
+            choices = ", ".join(Category.objects.filter(is_active=True).values_list("slug", flat=True))
+            self.fail("unknown", value=data, choices=choices)
+        return category
+
+    def to_representation(self, value: Category) -> str:
+        return value.slug
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="subject", read_only=True, help_text="Alias of subject (seed 004).")
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    requester = UserSummarySerializer(read_only=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    organization = NamedRefSerializer(read_only=True, allow_null=True)
+    team = NamedRefSerializer(read_only=True, allow_null=True)
+    environment = serializers.ChoiceField(Environment.choices, read_only=True, allow_blank=True)
+    impact_level = serializers.ChoiceField(ImpactLevel.choices, read_only=True, allow_blank=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    sla_policy = serializers.CharField(source="sla_policy.name", read_only=True, default=None, allow_null=True)
+    sla_state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "subject",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "category",
+            "category_name",
+            "requester",
+            "organization",
+            "team",
+            "assignee",
+            "tags",
+            "channel",
+            "environment",
+            "affected_service",
+            "impact_level",
+            "resolution_notes",
+            "sla_policy",
+            "sla_state",
+            "first_response_due_at",
+            "resolution_due_at",
+            "first_responded_at",
+            "first_response_breached",
+            "resolution_breached",
+            "resolved_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in SlaState]))
+    def get_sla_state(self, ticket: Ticket) -> str:
+        return ticket.sla_state(self.context.get("now") or timezone.now()).value
+
+
+class TicketWriteSerializer(serializers.Serializer):
+    """Fields accepted on create and update; seed aliases (``title``, ``P1``, ``INCIDENT``) included."""
+
+    subject = serializers.CharField(max_length=255, required=False)
+    title = serializers.CharField(max_length=255, required=False, write_only=True, help_text="Alias of subject.")
+    description = serializers.CharField(required=False, allow_blank=True)
+    category = CategoryField(required=False)
+    priority = LenientChoiceField(Priority.choices, parse_priority, required=False)
+    tags = StringListField(required=False)
+    environment = LenientChoiceField(
+        Environment.choices, lambda v: parse_choice(v, Environment), required=False, allow_blank=True
+    )
+    affected_service = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    impact_level = LenientChoiceField(
+        ImpactLevel.choices, lambda v: parse_choice(v, ImpactLevel), required=False, allow_blank=True
+    )
+    team_id = IdField(source="team", queryset=Team.objects.all(), required=False, allow_null=True)
+    organization_id = IdField(
+        source="organization", queryset=Organization.objects.all(), required=False, allow_null=True
+    )
+    assignee_id = IdField(
+        source="assignee", queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    status = LenientChoiceField(Status.choices, parse_status, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        title = attrs.pop("title", None)
+        if title is not None and "subject" not in attrs:
+            attrs["subject"] = title
+        return attrs
+
+
+class TicketCreateSerializer(TicketWriteSerializer):
+    requester_id = IdField(source="requester", queryset=User.objects.filter(is_active=True), required=False)
+    customer_email = serializers.EmailField(
+        required=False, help_text="Staff: open the ticket for this customer (created if new). Seed 002."
+    )
+    channel = LenientChoiceField(Channel.choices, lambda v: parse_choice(v, Channel), required=False)
+    status = None  # a new ticket always starts as new
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs.get("subject"):
+            raise serializers.ValidationError({"subject": ["A subject (or title) is required."]})
+        return attrs
+
+
+class TicketReplaceSerializer(TicketWriteSerializer):
+    """PUT: the subject must be given; the other fields keep their value when left out."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs.get("subject"):
+            raise serializers.ValidationError({"subject": ["PUT needs the subject (or title)."]})
+        return attrs
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee_id = IdField(
+        source="assignee", queryset=User.objects.filter(is_active=True), allow_null=True, required=False
+    )
+    team_id = IdField(source="team", queryset=Team.objects.all(), required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "assignee" not in attrs and "team" not in attrs:
+            raise serializers.ValidationError({"assignee_id": ["Give assignee_id (null to unassign) or team_id."]})
+        return attrs
+
+
+class StatusSerializer(serializers.Serializer):
+    status = LenientChoiceField(Status.choices, parse_status)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PrioritySerializer(serializers.Serializer):
+    priority = LenientChoiceField(Priority.choices, parse_priority)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution_notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, write_only=True, help_text="Alias of note.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {"note": attrs.get("note") or attrs.get("reason", "")}
