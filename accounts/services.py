@@ -47,6 +47,12 @@ def user_create(
     return user
 
 
+def customer_for_email(*, email: str) -> User:
+    """The account with this email, or a new customer without a password (a guest requester)."""
+    found = User.objects.filter(email__iexact=UserManager.normalize_email(email)).first()
+    return found or user_create(email=email, password=None, role=Role.CUSTOMER)
+
+
 def user_register(*, email: str, password: str, full_name: str = "") -> User:
     """Self-service sign-up: always a customer."""
     return user_create(email=email, password=password, full_name=full_name, role=Role.CUSTOMER)

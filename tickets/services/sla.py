@@ -12,6 +12,7 @@ from tickets import sla, workflow
 from tickets.choices import Priority, Status
 from tickets.models import EventKind, NotificationKind, SLAPolicy, SLATarget, Ticket, TicketEvent
 from tickets.selectors import sla_policies_in_order
+from tickets.services.common import record, touch
 from tickets.services.notifications import notify_many
 
 
@@ -106,12 +107,14 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
         if due is not None and now > due and not ticket.resolution_breached:
             ticket.resolution_breached = True
             changed.add("resolution_breached")
-            event = TicketEvent.objects.create(
-                ticket=ticket,
-                kind=EventKind.SLA_BREACHED,
+            event = record(
+                ticket,
+                EventKind.SLA_BREACHED,
+                actor=None,
+                now=now,
                 field="resolution",
-                created_at=now,
-                metadata={"metric": "resolution", "due_at": due.isoformat()},
+                metric="resolution",
+                due_at=due.isoformat(),
             )
             notify_many(
                 [(event, NotificationKind.SLA_BREACHED, _watchers(ticket, lead=_tells_lead(ticket, "breached")))]
@@ -205,19 +208,18 @@ def _breach_actions(ticket: Ticket, now: datetime) -> None:
     ticket.resolution_breached = True
     if policy.breach_raise_priority and ticket.priority in _RAISED:
         old, ticket.priority = ticket.priority, _RAISED[ticket.priority]
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind=EventKind.PRIORITY_CHANGED,
+        record(
+            ticket,
+            EventKind.PRIORITY_CHANGED,
+            actor=None,
+            now=now,
             field="priority",
-            old_value=old,
-            new_value=ticket.priority,
-            created_at=now,
-            metadata={"reason": "sla_breached"},
+            old=old,
+            new=ticket.priority,
+            reason="sla_breached",
         )
         changed |= {"priority"} | sla_apply(ticket)
     if policy.breach_escalate and workflow.is_allowed(ticket.status, Status.ESCALATED):
         changed |= apply_status(ticket, Status.ESCALATED, actor=None, now=now, reason="sla_breached")
     if changed:
-        ticket.version += 1
-        ticket.updated_at = now
-        ticket.save(update_fields=[*changed, "version", "updated_at"])
+        touch(ticket, now, changed)

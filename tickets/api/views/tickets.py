@@ -13,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.roles import Role
-from accounts.services import user_create
+from accounts.services import customer_for_email
 from helpdesk.api.throttling import WriteThrottle
 from helpdesk.errors import PermissionDenied
 from tickets import services
@@ -62,10 +61,7 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
         return actor
     if requester is not None:
         return requester
-    if email:
-        found = User.objects.filter(email__iexact=email).first()
-        return found or user_create(email=email, password=None, role=Role.CUSTOMER)
-    return actor
+    return customer_for_email(email=email) if email else actor
 
 
 @extend_schema_view(
