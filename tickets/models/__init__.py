@@ -1,3 +1,4 @@
+from tickets.models.canned import PLACEHOLDERS, CannedResponse
 from tickets.models.conversation import Attachment, Comment
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.notification import EmailStatus, Notification, NotificationKind, NotificationPreference
@@ -6,6 +7,8 @@ from tickets.models.taxonomy import Category, Tag
 from tickets.models.ticket import Ticket, TicketCounter
 
 __all__ = [
+    "CannedResponse",
+    "PLACEHOLDERS",
     "EmailStatus",
     "Notification",
     "NotificationKind",

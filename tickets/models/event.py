@@ -23,6 +23,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     ESCALATED = "escalated", _("Escalated")
+    MERGED = "merged", _("Merged")
     SLA_APPLIED = "sla_applied", _("SLA applied")
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")

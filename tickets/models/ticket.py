@@ -75,6 +75,16 @@ class Ticket(models.Model):
     affected_service = models.CharField(_("affected service"), max_length=200, blank=True)
     impact_level = models.CharField(_("impact level"), max_length=10, choices=ImpactLevel.choices, blank=True)
     resolution_notes = models.TextField(_("resolution notes"), blank=True)
+    # Set when this ticket was merged into another: its conversation lives there now.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_tickets",
+    )
 
     # SLA: due times live on the ticket so queues and sweeps can use an index.
     sla_policy = models.ForeignKey(
