@@ -2,6 +2,7 @@
 
 from tickets.services.attachments import attachment_add, attachment_delete
 from tickets.services.comments import comment_add, comment_delete, comment_edit
+from tickets.services.merge import ticket_merge
 from tickets.services.sla import sla_sweep
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
 from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
@@ -18,6 +19,7 @@ __all__ = [
     "ticket_create",
     "ticket_delete",
     "ticket_escalate",
+    "ticket_merge",
     "ticket_reopen",
     "ticket_resolve",
     "ticket_transition",
