@@ -130,12 +130,16 @@ else:
     # A queue in files under var/: worker and beat still run as processes of
     # their own and tasks survive a restart, with no broker service to install.
     _queue_dir = VAR_DIR / "celery" / "queue"
+    for _folder in ("queue", "processed", "control"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # Broadcast (pidbox) exchanges; kombu's default is ./control in whatever directory we run from.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
