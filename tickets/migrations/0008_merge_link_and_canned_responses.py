@@ -6,59 +6,180 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0007_breach_actions'),
+        ("tickets", "0007_breach_actions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CannedResponse',
+            name="CannedResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, unique=True, verbose_name='title')),
-                ('body', models.TextField(help_text='Placeholders: {ticket_number}, {ticket_subject}, {requester_name}, {requester_email}, {agent_name}.', verbose_name='body')),
-                ('status', models.CharField(blank=True, choices=[('new', 'New'), ('open', 'Open'), ('in_progress', 'In progress'), ('pending', 'Pending (waiting on requester)'), ('on_hold', 'On hold (waiting on a third party)'), ('escalated', 'Escalated'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('reopened', 'Reopened')], max_length=16, verbose_name='set status')),
-                ('priority', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('urgent', 'Urgent')], max_length=10, verbose_name='set priority')),
-                ('is_internal', models.BooleanField(default=False, verbose_name='internal note')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120, unique=True, verbose_name="title")),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Placeholders: {ticket_number}, {ticket_subject}, {requester_name}, {requester_email}, {agent_name}.",
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("pending", "Pending (waiting on requester)"),
+                            ("on_hold", "On hold (waiting on a third party)"),
+                            ("escalated", "Escalated"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                            ("reopened", "Reopened"),
+                        ],
+                        max_length=16,
+                        verbose_name="set status",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("urgent", "Urgent")],
+                        max_length=10,
+                        verbose_name="set priority",
+                    ),
+                ),
+                ("is_internal", models.BooleanField(default=False, verbose_name="internal note")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='ticketevent',
-            name='event_kind_valid',
+            model_name="ticketevent",
+            name="event_kind_valid",
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_tickets', to='tickets.ticket', verbose_name='merged into'),
+            model_name="ticket",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="merged_tickets",
+                to="tickets.ticket",
+                verbose_name="merged into",
+            ),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('priority_changed', 'Priority changed'), ('assigned', 'Assigned'), ('updated', 'Updated'), ('comment_added', 'Comment added'), ('comment_edited', 'Comment edited'), ('comment_deleted', 'Comment deleted'), ('attachment_added', 'Attachment added'), ('attachment_deleted', 'Attachment deleted'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('escalated', 'Escalated'), ('merged', 'Merged'), ('sla_applied', 'SLA applied'), ('sla_at_risk', 'SLA at risk'), ('sla_breached', 'SLA breached')], max_length=24, verbose_name='kind'),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("status_changed", "Status changed"),
+                    ("priority_changed", "Priority changed"),
+                    ("assigned", "Assigned"),
+                    ("updated", "Updated"),
+                    ("comment_added", "Comment added"),
+                    ("comment_edited", "Comment edited"),
+                    ("comment_deleted", "Comment deleted"),
+                    ("attachment_added", "Attachment added"),
+                    ("attachment_deleted", "Attachment deleted"),
+                    ("resolved", "Resolved"),
+                    ("closed", "Closed"),
+                    ("reopened", "Reopened"),
+                    ("escalated", "Escalated"),
+                    ("merged", "Merged"),
+                    ("sla_applied", "SLA applied"),
+                    ("sla_at_risk", "SLA at risk"),
+                    ("sla_breached", "SLA breached"),
+                ],
+                max_length=24,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticketevent',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['created', 'status_changed', 'priority_changed', 'assigned', 'updated', 'comment_added', 'comment_edited', 'comment_deleted', 'attachment_added', 'attachment_deleted', 'resolved', 'closed', 'reopened', 'escalated', 'merged', 'sla_applied', 'sla_at_risk', 'sla_breached'])), name='event_kind_valid'),
+            model_name="ticketevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "created",
+                            "status_changed",
+                            "priority_changed",
+                            "assigned",
+                            "updated",
+                            "comment_added",
+                            "comment_edited",
+                            "comment_deleted",
+                            "attachment_added",
+                            "attachment_deleted",
+                            "resolved",
+                            "closed",
+                            "reopened",
+                            "escalated",
+                            "merged",
+                            "sla_applied",
+                            "sla_at_risk",
+                            "sla_breached",
+                        ],
+                    )
+                ),
+                name="event_kind_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='cannedresponse',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="cannedresponse",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cannedresponse',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'open', 'in_progress', 'pending', 'on_hold', 'escalated', 'resolved', 'closed', 'reopened']), ('status', ''), _connector='OR'), name='canned_status_valid'),
+            model_name="cannedresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "new",
+                            "open",
+                            "in_progress",
+                            "pending",
+                            "on_hold",
+                            "escalated",
+                            "resolved",
+                            "closed",
+                            "reopened",
+                        ],
+                    ),
+                    ("status", ""),
+                    _connector="OR",
+                ),
+                name="canned_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cannedresponse',
-            constraint=models.CheckConstraint(condition=models.Q(('priority__in', ['low', 'medium', 'high', 'urgent']), ('priority', ''), _connector='OR'), name='canned_priority_valid'),
+            model_name="cannedresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("priority__in", ["low", "medium", "high", "urgent"]), ("priority", ""), _connector="OR"
+                ),
+                name="canned_priority_valid",
+            ),
         ),
     ]

@@ -49,6 +49,25 @@ def _check_can_attach(actor: User, ticket: Ticket, comment: Comment | None) -> N
         raise PermissionDenied("You may not add files to this ticket.")
 
 
+def attachment_check(upload: UploadedFile | None) -> tuple[str, str]:
+    """The safe file name and detected type of an upload, or the reason it is refused.
+
+    Lets a form check several files before anything is saved.
+    """
+    if upload is None:
+        raise ValidationFailed.on("file", "Choose a file to upload.")
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        raise PayloadTooLarge(f"The file is larger than {limit} MB.", {"file": [f"At most {limit} MB."]})
+    filename = safe_filename(upload.name)
+    content_type = detect_content_type(filename, upload)
+    if content_type is None:
+        allowed = ", ".join(sorted(ext.lstrip(".").upper() for ext in ALLOWED_TYPES))
+        detail = f"{filename} is not an allowed file type, or its content does not match its name. Allowed: {allowed}."
+        raise UnsupportedMediaType(detail, {"file": [detail]})
+    return filename, content_type
+
+
 def attachment_add(
     *,
     actor: User,
@@ -63,17 +82,7 @@ def attachment_add(
     is not of an allowed type matching their extension (415); stores nothing then.
     """
     now = now or timezone.now()
-    if upload is None:
-        raise ValidationFailed.on("file", "Choose a file to upload.")
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
-        limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        raise PayloadTooLarge(f"The file is larger than {limit} MB.", {"file": [f"At most {limit} MB."]})
-    filename = safe_filename(upload.name)
-    content_type = detect_content_type(filename, upload)
-    if content_type is None:
-        allowed = ", ".join(sorted(ext.lstrip(".").upper() for ext in ALLOWED_TYPES))
-        detail = f"{filename} is not an allowed file type, or its content does not match its name. Allowed: {allowed}."
-        raise UnsupportedMediaType(detail, {"file": [detail]})
+    filename, content_type = attachment_check(upload)
     _check_can_attach(actor, ticket, comment)
     attachment = Attachment(
         ticket=ticket,

@@ -42,6 +42,8 @@ def apply_status(
     """Move a locked ticket to ``target`` and record it; the caller saves. Checks the table only."""
     if not workflow.is_allowed(ticket.status, target):
         raise _refuse(ticket, target)
+    if target == Status.REOPENED and ticket.merged_into_id is not None:
+        raise _refuse(ticket, target, "This ticket was merged into another; its conversation continues there.")
     if target == Status.REOPENED and ticket.status == Status.CLOSED:
         if not workflow.reopen_window_open(ticket.closed_at, now, settings.REOPEN_WINDOW_DAYS):
             days = settings.REOPEN_WINDOW_DAYS

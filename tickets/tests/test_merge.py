@@ -199,6 +199,13 @@ class TestTheSourceCloses:
             (EventKind.CLOSED, "status", Status.NEW, Status.CLOSED, {"reason": "merged"}, manager.pk),
         ]
 
+    def test_a_merged_ticket_cannot_be_reopened(self, pair, manager, customer):
+        source, target = pair
+        services.ticket_merge(actor=manager, source=source, target=target, now=MERGE_AT)
+        with pytest.raises(InvalidTransition, match="merged into another; its conversation continues there"):
+            services.ticket_reopen(actor=manager, ticket=fresh(source), now=MERGE_AT + timedelta(hours=1))
+        assert fresh(source).status == Status.CLOSED
+
     @pytest.mark.parametrize(
         ("path", "last"),
         [
