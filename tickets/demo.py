@@ -17,7 +17,16 @@ from accounts.models import Organization, Team, User
 from accounts.roles import Role
 from tickets import services
 from tickets.choices import Channel, Status
-from tickets.models import BusinessCalendar, Category, EmailStatus, Holiday, Notification, Ticket, WorkingHours
+from tickets.models import (
+    BusinessCalendar,
+    CannedResponse,
+    Category,
+    EmailStatus,
+    Holiday,
+    Notification,
+    Ticket,
+    WorkingHours,
+)
 
 
 @dataclass(frozen=True)
@@ -238,6 +247,33 @@ class _Story:
             )
 
 
+CANNED = [
+    (
+        "Need more information",
+        "Hello {requester_name},\n\nThanks for reporting {ticket_number}. Could you send us a screenshot and the "
+        "exact time it happened? We will pick it up as soon as we hear back.\n\n{agent_name}",
+        Status.PENDING,
+        "",
+        False,
+    ),
+    (
+        "Fixed, please confirm",
+        "Hello {requester_name},\n\nWe have fixed the problem behind {ticket_number}. Please let us know if "
+        "anything still looks wrong; otherwise the ticket closes by itself.\n\n{agent_name}",
+        Status.RESOLVED,
+        "",
+        False,
+    ),
+    (
+        "Escalating to on-call",
+        "Paging the on-call engineer for {ticket_number}: customer impact confirmed.",
+        "",
+        "urgent",
+        True,
+    ),
+]
+
+
 def load_demo(*, now: datetime | None = None) -> dict[str, object]:
     """Create what is missing of the demo; return the users' logins and what was added."""
     now = now or timezone.now()
@@ -293,6 +329,10 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
                 )
             _Story(ticket, agent, start, min(now, start + timedelta(days=2))).walk_to(FLOW[index % len(FLOW)])
             created += 1
+        for title, body, status, priority, internal in CANNED:
+            CannedResponse.objects.get_or_create(
+                title=title, defaults={"body": body, "status": status, "priority": priority, "is_internal": internal}
+            )
         # The story is history: keep its in-app notifications, but send none of its emails.
         Notification.objects.filter(email_status=EmailStatus.PENDING).update(email_status=EmailStatus.SKIPPED)
     return {"users": USERS, "tickets_created": created}

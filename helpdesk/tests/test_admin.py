@@ -8,6 +8,7 @@ from accounts.models import Organization, Team, User
 from tickets.models import (
     Attachment,
     BusinessCalendar,
+    CannedResponse,
     Category,
     Comment,
     Holiday,
@@ -36,6 +37,7 @@ MODELS = [
     BusinessCalendar,
     WorkingHours,
     Holiday,
+    CannedResponse,
 ]
 
 

@@ -11,7 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Priority, Status
 from tickets.sla import Clock, SlaState, sla_state
-from tickets.workflow import SLA_PAUSED, SLA_STOPPED
+from tickets.workflow import ACTIVE_STATUSES, SLA_PAUSED, SLA_RUNNING, SLA_STOPPED
+
+_ACTIVE = models.Q(status__in=sorted(ACTIVE_STATUSES))
+_FIRST_RESPONSE_OPEN = _ACTIVE & models.Q(first_responded_at__isnull=True, first_response_due_at__isnull=False)
+_RESOLUTION_RUNNING = models.Q(status__in=sorted(SLA_RUNNING), resolution_due_at__isnull=False)
 
 
 def _in(field: str, values: list[str], *, blank: bool = False) -> models.Q:
@@ -109,6 +113,27 @@ class Ticket(models.Model):
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # The queue's order, kept by the database so "most urgent first" is an index scan:
+    # active tickets first, then by the earliest due time still ahead of them.
+    queue_group = models.GeneratedField(
+        expression=models.Case(models.When(_ACTIVE, then=models.Value(0)), default=models.Value(1)),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    queue_due = models.GeneratedField(
+        expression=models.Case(
+            models.When(
+                _FIRST_RESPONSE_OPEN
+                & _RESOLUTION_RUNNING
+                & models.Q(resolution_due_at__lt=models.F("first_response_due_at")),
+                then=models.F("resolution_due_at"),
+            ),
+            models.When(_FIRST_RESPONSE_OPEN, then=models.F("first_response_due_at")),
+            models.When(_RESOLUTION_RUNNING, then=models.F("resolution_due_at")),
+        ),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
     # Optimistic locking: every write bumps it; a write naming an older version is refused.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
@@ -127,6 +152,9 @@ class Ticket(models.Model):
             models.Index(fields=["first_response_at_risk_at"], name="ticket_fr_risk_idx"),
             models.Index(fields=["resolution_at_risk_at"], name="ticket_res_risk_idx"),
             models.Index(fields=["category", "status"], name="ticket_category_status_idx"),
+            models.Index(
+                fields=["queue_group", "queue_due", "priority_rank", "-updated_at", "-id"], name="ticket_queue_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=_in("status", Status.values), name="ticket_status_valid"),

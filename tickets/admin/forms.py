@@ -1,0 +1,167 @@
+"""The forms of the ticket page: the ticket's fields, and the reply box."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+from accounts.roles import STAFF_ROLES, Role
+from tickets import access, workflow
+from tickets.choices import Environment, ImpactLevel, Priority, Status
+from tickets.models import CannedResponse, Category, Ticket
+
+# The fields ticket_update changes; status, assignee and team have their own services.
+EDIT_FIELDS = [
+    "subject",
+    "description",
+    "category",
+    "priority",
+    "tags",
+    "environment",
+    "affected_service",
+    "impact_level",
+]
+
+
+class Seen(forms.Form):
+    """What the page showed: the version it was rendered from and the last event in its timeline.
+
+    A write naming an older version is refused (collision), and the events after
+    ``last_event`` are what the other person changed.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    last_event = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+
+def seen_initial(ticket: Ticket, last_event_id: int) -> dict:
+    return {"version": ticket.version, "last_event": last_event_id}
+
+
+def status_choices(ticket: Ticket, blank: str | None = None) -> list[tuple[str, str]]:
+    targets = [(s.value, s.label) for s in workflow.allowed_targets(ticket.status)]
+    first = [("", blank)] if blank is not None else [(ticket.status, Status(ticket.status).label)]
+    return first + targets
+
+
+def assignable_people(user: User, ticket: Ticket):
+    """Whom ``user`` may assign this ticket to, as access.can_assign allows (one query)."""
+    staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        people = staff
+    elif user.role == Role.TEAM_LEAD:
+        teams = access.team_ids_of(user)
+        people = staff.filter(Q(teams__in=teams) | Q(led_teams__in=teams) | Q(pk=user.pk)).distinct()
+    else:
+        people = staff.filter(pk=user.pk)
+    if ticket.assignee_id:
+        people = people | staff.filter(pk=ticket.assignee_id)
+    return people.order_by("full_name", "email")
+
+
+class TicketFieldsForm(Seen):
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    status = forms.ChoiceField(label=_("Status"))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated."))
+    environment = forms.ChoiceField(label=_("Environment"), choices=[("", "—"), *Environment.choices], required=False)
+    affected_service = forms.CharField(label=_("Affected service"), max_length=200, required=False)
+    impact_level = forms.ChoiceField(label=_("Impact"), choices=[("", "—"), *ImpactLevel.choices], required=False)
+
+    def __init__(self, *args, ticket: Ticket, user: User, last_event_id: int, **kwargs) -> None:
+        initial = {
+            **seen_initial(ticket, last_event_id),
+            **{name: getattr(ticket, name) for name in EDIT_FIELDS if name != "tags"},
+            "tags": ", ".join(tag.name for tag in ticket.tags.all()),
+            "status": ticket.status,
+            "team": ticket.team_id,
+            "assignee": ticket.assignee_id,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["status"].choices = status_choices(ticket)
+        self.fields["assignee"].queryset = assignable_people(user, ticket)
+        if not access.can_edit_ticket(user, ticket):
+            for name in [*EDIT_FIELDS, "team"]:
+                self.fields[name].disabled = True
+        if user.role == Role.AGENT:
+            self.fields["team"].disabled = True
+
+    def clean_tags(self) -> list[str]:
+        return sorted({name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()})
+
+    def has_changed_field(self, name: str) -> bool:
+        if name == "tags":
+            before = sorted({n.strip() for n in str(self.initial["tags"]).split(",") if n.strip()})
+            return name in self.changed_data and before != self.cleaned_data["tags"]
+        return name in self.changed_data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class ReplyForm(Seen):
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("Write a reply…")}), required=False
+    )
+    files = MultipleFileField(label=_("Attach files"), required=False)
+    status = forms.ChoiceField(label=_("Then set status"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=[("", _("keep")), *Priority.choices], required=False)
+    canned = forms.ModelChoiceField(
+        label=_("Canned response"),
+        queryset=CannedResponse.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Insert a canned response…"),
+    )
+
+    def __init__(self, *args, ticket: Ticket, last_event_id: int, **kwargs) -> None:
+        kwargs.setdefault("initial", seen_initial(ticket, last_event_id))
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        current = Status(ticket.status).label
+        self.fields["status"].choices = status_choices(ticket, blank=_("keep (%(status)s)") % {"status": current})
+
+    def clean(self):
+        cleaned = super().clean()
+        # Without JavaScript a canned response still works: its text fills an empty message.
+        canned = cleaned.get("canned")
+        if canned is not None:
+            cleaned["status"] = cleaned.get("status") or canned.status
+            cleaned["priority"] = cleaned.get("priority") or canned.priority
+        if not (cleaned.get("body") or "").strip() and canned is None:
+            self.add_error("body", _("Write a message, or choose a canned response."))
+        return cleaned
+
+
+class NewTicketForm(forms.Form):
+    requester_email = forms.EmailField(
+        label=_("Requester email"), help_text=_("An unknown address becomes a new customer (a guest requester).")
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False)
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("full_name", "email"),
+        required=False,
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated."))
+    environment = forms.ChoiceField(label=_("Environment"), choices=[("", "—"), *Environment.choices], required=False)
+    affected_service = forms.CharField(label=_("Affected service"), max_length=200, required=False)
+    impact_level = forms.ChoiceField(label=_("Impact"), choices=[("", "—"), *ImpactLevel.choices], required=False)

@@ -1,0 +1,112 @@
+"""What the ticket page shows: the conversation timeline, the SLA timers, and what changed since."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from tickets import workflow
+from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.selectors import comments_visible_to, events_visible_to
+
+# Shown as the comment or file itself, not as a line of history.
+_SHOWN_AS_CONTENT = {EventKind.COMMENT_ADDED, EventKind.ATTACHMENT_ADDED}
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # "reply", "note", "file" or "event"
+    at: datetime
+    item: Any
+    text: str = ""
+
+
+def event_text(event: TicketEvent) -> str:
+    """One line of history in words: 'Status: open → pending'."""
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        return _("Created %(number)s") % {"number": event.new_value}
+    if kind == EventKind.ASSIGNED:
+        if not event.new_value:
+            return _("Unassigned (was %(old)s)") % {"old": event.old_value}
+        return _("Assigned to %(new)s") % {"new": event.new_value}
+    if kind in (EventKind.SLA_BREACHED, EventKind.SLA_AT_RISK):
+        metric = str(event.metadata.get("metric") or event.field or "").replace("_", " ")
+        label = _("SLA breached") if kind == EventKind.SLA_BREACHED else _("SLA at risk")
+        return f"{label}: {metric}" if metric else label
+    if kind == EventKind.MERGED:
+        if event.field == "merged_into":
+            return _("Merged into %(number)s") % {"number": event.new_value}
+        return _("%(number)s was merged into this ticket") % {"number": event.new_value}
+    if kind == EventKind.COMMENT_ADDED:
+        return _("Added an internal note") if event.is_internal else _("Added a reply")
+    if kind in (EventKind.ATTACHMENT_ADDED, EventKind.ATTACHMENT_DELETED):
+        name = event.new_value or event.old_value
+        return (_("Attached %(name)s") if kind == EventKind.ATTACHMENT_ADDED else _("Removed %(name)s")) % {
+            "name": name
+        }
+    label = EventKind(kind).label if kind in EventKind.values else kind
+    if event.field and (event.old_value or event.new_value):
+        field = event.field.replace("_", " ").capitalize()
+        return f"{field}: {event.old_value or '—'} → {event.new_value or '—'}"
+    return str(label)
+
+
+def entries(user: User, ticket: Ticket) -> list[Entry]:
+    """Replies, internal notes, files and history in time order; four queries whatever the length."""
+    found: list[Entry] = []
+    for comment in comments_visible_to(user, ticket):
+        found.append(Entry("note" if comment.is_internal else "reply", comment.created_at, comment))
+    loose_files = ticket.attachments.filter(comment__isnull=True).select_related("uploaded_by")
+    found.extend(Entry("file", attachment.created_at, attachment) for attachment in loose_files)
+    for event in events_visible_to(user, ticket).exclude(kind__in=_SHOWN_AS_CONTENT):
+        found.append(Entry("event", event.created_at, event, event_text(event)))
+    order = {"event": 0, "reply": 1, "note": 1, "file": 2}
+    return sorted(found, key=lambda entry: (entry.at, order[entry.kind], entry.item.pk))
+
+
+def last_event_id(user: User, ticket: Ticket) -> int:
+    return events_visible_to(user, ticket).aggregate(last=Max("id"))["last"] or 0
+
+
+def changes_since(user: User, ticket: Ticket, event_id: int) -> list[dict[str, Any]]:
+    """What others did after the page was opened, for the collision message."""
+    changes = events_visible_to(user, ticket).filter(id__gt=event_id).order_by("created_at", "id")
+    return [
+        {"at": event.created_at, "actor": event.actor, "field": event.field, "text": event_text(event)}
+        for event in changes
+    ]
+
+
+def sla_summary(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
+    """The two SLA timers of the header, each with its due time, state and whether it is met."""
+    now = now or timezone.now()
+    paused = ticket.status in workflow.SLA_PAUSED
+    stopped = ticket.status in workflow.SLA_STOPPED
+    return {
+        "state": ticket.sla_state(now),
+        "policy": ticket.sla_policy,
+        "first_response": {
+            "due": ticket.first_response_due_at,
+            "met": ticket.first_responded_at,
+            "breached": ticket.first_response_breached
+            or (
+                ticket.first_responded_at is None
+                and ticket.first_response_due_at is not None
+                and ticket.first_response_due_at < now
+            ),
+        },
+        "resolution": {
+            "due": ticket.resolution_due_at,
+            "met": ticket.resolved_at if stopped else None,
+            "paused": paused,
+            "breached": ticket.resolution_breached
+            or (not stopped and ticket.resolution_due_at is not None and ticket.resolution_due_at < now),
+        },
+    }
