@@ -4,7 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format check clean
+# The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
+CHROMIUM_PATH ?= /usr/bin/chromium
+
+.PHONY: install browser run test lint format check clean
 
 # Reinstall only when requirements.txt changes, so a second `make run` starts in seconds.
 $(INSTALLED): requirements.txt
@@ -14,10 +17,24 @@ $(INSTALLED): requirements.txt
 
 install: $(INSTALLED)
 
+# Only `make test` needs it: `make run` never waits for a browser install.
+browser:
+	@if [ -x "$(CHROMIUM_PATH)" ]; then exit 0; fi; \
+	if [ "$(CHROMIUM_PATH)" = /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		echo "== installing Debian's chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+		test -x /usr/bin/chromium || { echo "apt-get did not install /usr/bin/chromium" >&2; exit 1; }; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM_PATH), which is missing. Install it with" >&2; \
+		echo "  sudo apt-get update && sudo apt-get install -y chromium chromium-driver" >&2; \
+		echo "(or set CHROMIUM_PATH to a Chromium binary)." >&2; \
+		exit 1; \
+	fi
+
 run: install
 	VENV=$(VENV) ./bin/run
 
-test: install
+test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -33,4 +50,4 @@ check: install
 	DEBUG=true $(BIN)/python manage.py check
 
 clean:
-	rm -rf var/test .pytest_cache .ruff_cache
+	rm -rf var/test var/screenshots .pytest_cache .ruff_cache

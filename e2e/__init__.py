@@ -1,0 +1,1 @@
+"""End-to-end tests: real flows in a headless Chromium (Debian's) against pytest-django's live server."""
