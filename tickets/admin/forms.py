@@ -48,17 +48,19 @@ def status_choices(ticket: Ticket, blank: str | None = None) -> list[tuple[str, 
 
 def assignable_people(user: User, ticket: Ticket):
     """Whom ``user`` may assign this ticket to, as access.can_assign allows (one query)."""
-    staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
     if user.role in (Role.MANAGER, Role.ADMIN):
-        people = staff
+        condition = Q()
     elif user.role == Role.TEAM_LEAD:
         teams = access.team_ids_of(user)
-        people = staff.filter(Q(teams__in=teams) | Q(led_teams__in=teams) | Q(pk=user.pk)).distinct()
+        members = Team.members.through.objects.filter(team_id__in=teams).values("user_id")
+        leads = Team.objects.filter(pk__in=teams).values("lead_id")
+        condition = Q(pk__in=members) | Q(pk__in=leads) | Q(pk=user.pk)
     else:
-        people = staff.filter(pk=user.pk)
-    if ticket.assignee_id:
-        people = people | staff.filter(pk=ticket.assignee_id)
-    return people.order_by("full_name", "email")
+        condition = Q(pk=user.pk)
+    if ticket.assignee_id and condition:
+        condition |= Q(pk=ticket.assignee_id)  # shown as it is, even if this user could not choose them
+    staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    return staff.filter(condition).order_by("full_name", "email")
 
 
 class TicketFieldsForm(Seen):

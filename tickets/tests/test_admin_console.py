@@ -242,6 +242,19 @@ class TestFields:
         kinds = list(ticket.events.values_list("kind", flat=True))
         assert {"updated", "priority_changed", "assigned"} <= set(kinds)
 
+    @pytest.mark.parametrize("role", ["agent", "team_lead", "manager"])
+    def test_assignee_choices_follow_the_role(self, client, request, role, agent, other_agent, team_lead, ticket):
+        services.ticket_assign(actor=team_lead, ticket=ticket, assignee=agent)
+        user = request.getfixturevalue(role)
+        client.force_login(user)
+        choices = set(client.get(page_url(ticket)).context["fields_form"].fields["assignee"].queryset)
+        expected = {
+            "agent": {agent},
+            "team_lead": {agent, team_lead},
+            "manager": {agent, other_agent, team_lead, user},
+        }[role]
+        assert choices == expected
+
     def test_an_agent_outside_the_team_cannot_change_fields(self, client, other_agent, ticket):
         client.force_login(other_agent)
         version = seen(client, ticket)
