@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import customer_for_email
-from helpdesk.errors import HelpdeskError, PreconditionFailed
+from helpdesk.errors import HelpdeskError, PreconditionFailed, ValidationFailed
 from tickets import access, workflow
 from tickets.admin import timeline
 from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
@@ -105,7 +105,7 @@ def _send_reply(user: User, ticket: Ticket, form: ReplyForm, *, internal: bool) 
         except HelpdeskError as exc:
             problems.append(f"{upload.name}: {exc.message}")
     if problems:
-        raise HelpdeskError(_("Nothing was sent."), {"files": problems})
+        raise ValidationFailed(_("Nothing was sent."), {"files": problems})
     with transaction.atomic():
         comment = comment_add(
             actor=user, ticket=ticket, body=body, is_internal=internal, expected_version=data["version"]
@@ -206,7 +206,6 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         .order_by("-created_at")[:10],
         "conflict": conflict,
         "has_delete_permission": model_admin.has_delete_permission(request, ticket),
-        "history_url": reverse("admin:tickets_ticket_history", args=[ticket.pk]),
         "media": model_admin.media,
         "is_nav_sidebar_enabled": False,
     }

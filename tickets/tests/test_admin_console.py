@@ -75,6 +75,17 @@ class TestTimeline:
         assert "Internal note" in note and "Checked the concentrator logs." in note
         assert "hd-entry-reply" in html
 
+    def test_file_links_download_with_the_agents_session(self, client, agent, customer, ticket):
+        services.attachment_add(
+            actor=customer, ticket=ticket, upload=SimpleUploadedFile("screen.png", PNG, content_type="image/png")
+        )
+        client.force_login(agent)
+        html = client.get(page_url(ticket)).content.decode()
+        href = re.search(r'<a href="([^"]+)">screen.png</a>', html).group(1)
+        download = client.get(href)
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == PNG
+
     def test_page_query_count_does_not_grow_with_the_conversation(
         self, client, agent, customer, ticket, django_assert_max_num_queries
     ):
