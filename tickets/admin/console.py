@@ -22,6 +22,7 @@ from tickets import access, workflow
 from tickets.admin import timeline
 from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
 from tickets.choices import Channel, Status
+from tickets.forms import upload_problems
 from tickets.models import CannedResponse, Ticket
 from tickets.selectors import tickets_visible_to
 from tickets.services import (
@@ -34,7 +35,6 @@ from tickets.services import (
     ticket_transition,
     ticket_update,
 )
-from tickets.services.attachments import attachment_check
 
 QUICK_ACTIONS = {
     "assign_me": gettext_lazy("Assign to me"),
@@ -98,13 +98,7 @@ def _send_reply(user: User, ticket: Ticket, form: ReplyForm, *, internal: bool) 
     if not body and data.get("canned") is not None:
         body = data["canned"].render(canned_values(ticket, user))
     # Every file is checked before anything is saved, so a refused file posts nothing.
-    problems = []
-    for upload in uploads:
-        try:
-            attachment_check(upload)
-        except HelpdeskError as exc:
-            problems.append(f"{upload.name}: {exc.message}")
-    if problems:
+    if problems := upload_problems(uploads):
         raise ValidationFailed(_("Nothing was sent."), {"files": problems})
     with transaction.atomic():
         comment = comment_add(

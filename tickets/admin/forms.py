@@ -10,6 +10,7 @@ from accounts.models import Team, User
 from accounts.roles import STAFF_ROLES, Role
 from tickets import access, workflow
 from tickets.choices import Environment, ImpactLevel, Priority, Status
+from tickets.forms import MultipleFileField
 from tickets.models import CannedResponse, Category, Ticket
 
 # The fields ticket_update changes; status, assignee and team have their own services.
@@ -102,18 +103,6 @@ class TicketFieldsForm(Seen):
             before = sorted({n.strip() for n in str(self.initial["tags"]).split(",") if n.strip()})
             return name in self.changed_data and before != self.cleaned_data["tags"]
         return name in self.changed_data
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class ReplyForm(Seen):

@@ -19,6 +19,7 @@ from tickets import access, services
 from tickets.api.serializers import AttachmentSerializer, AttachmentUploadSerializer
 from tickets.api.views.common import visible_ticket
 from tickets.api.views.tickets import ERRORS, WRITE_ERRORS
+from tickets.files import attachment_response
 from tickets.models import Attachment
 
 # Multipart framing around the file: boundaries, headers, small fields.
@@ -87,16 +88,7 @@ class AttachmentViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary="Download the file", responses={(200, "*/*"): OpenApiTypes.BINARY, **ERRORS})
     def retrieve(self, request: Request, pk: str) -> FileResponse:
-        attachment = self.get_object()
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return attachment_response(self.get_object())
 
     @extend_schema(summary="Delete the file (its uploader or an admin)", responses={204: None, **WRITE_ERRORS})
     def destroy(self, request: Request, pk: str) -> Response:
