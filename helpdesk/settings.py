@@ -312,6 +312,8 @@ LOGGING = {
 
 # Days after closing during which a ticket may still be reopened.
 REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 7, minimum=0)
+# Days a guest's secret link to their ticket works (each renewal makes a fresh one).
+GUEST_LINK_DAYS = env_int("GUEST_LINK_DAYS", 30, minimum=1)
 # Which tickets an agent sees: every ticket, those of their teams, or those assigned to them.
 AGENT_TICKET_VISIBILITY = env_choice("AGENT_TICKET_VISIBILITY", "all", ("all", "team", "assigned"))
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)

@@ -7,7 +7,7 @@ services), and the audit history is never edited by hand.
 from django.contrib import admin
 
 from accounts.admin_access import AdminOnly, is_admin
-from tickets.models import Attachment, Comment, TicketCounter, TicketEvent
+from tickets.models import Attachment, Comment, GuestLink, TicketCounter, TicketEvent
 from tickets.services import attachment_delete, comment_delete
 
 
@@ -70,6 +70,18 @@ class TicketEventAdmin(ReadOnlyRecords, admin.ModelAdmin):
 @admin.register(TicketCounter)
 class TicketCounterAdmin(ReadOnlyRecords, admin.ModelAdmin):
     list_display = ["day", "last"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(GuestLink)
+class GuestLinkAdmin(ReadOnlyRecords, admin.ModelAdmin):
+    """Which guest links exist and whether they work; the secret itself is never shown."""
+
+    list_display = ["ticket", "user", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_select_related = ["ticket", "user"]
+    search_fields = ["ticket__number", "user__email"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

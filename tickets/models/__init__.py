@@ -1,7 +1,9 @@
 from tickets.models.canned import PLACEHOLDERS, CannedResponse
 from tickets.models.conversation import Attachment, Comment
 from tickets.models.event import EventKind, TicketEvent
+from tickets.models.guest import GuestLink
 from tickets.models.notification import EmailStatus, Notification, NotificationKind, NotificationPreference
+from tickets.models.satisfaction import SatisfactionRating
 from tickets.models.sla import BusinessCalendar, Holiday, SLAPolicy, SLATarget, WorkingHours
 from tickets.models.taxonomy import Category, Tag
 from tickets.models.ticket import Ticket, TicketCounter
@@ -20,7 +22,9 @@ __all__ = [
     "Category",
     "Comment",
     "EventKind",
+    "GuestLink",
     "SLAPolicy",
+    "SatisfactionRating",
     "SLATarget",
     "Tag",
     "Ticket",

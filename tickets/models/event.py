@@ -27,6 +27,7 @@ class EventKind(models.TextChoices):
     SLA_APPLIED = "sla_applied", _("SLA applied")
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
+    RATED = "rated", _("Rated")
 
 
 class TicketEvent(models.Model):

@@ -22,6 +22,8 @@ class NotificationKind(models.TextChoices):
     TICKET_RESOLVED = "ticket_resolved", _("Ticket resolved")
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
+    # The secret link a guest asked to receive again; sent whatever the preferences say.
+    GUEST_LINK = "guest_link", _("Your link to the ticket")
 
 
 class EmailStatus(models.TextChoices):

@@ -2,7 +2,15 @@
 
 from tickets.services.attachments import attachment_add, attachment_delete
 from tickets.services.comments import comment_add, comment_delete, comment_edit
+from tickets.services.guests import (
+    guest_link_renew,
+    guest_link_resolve,
+    guest_link_revoke,
+    guest_link_url,
+    guest_ticket_create,
+)
 from tickets.services.merge import ticket_merge
+from tickets.services.satisfaction import ticket_rate
 from tickets.services.sla import sla_sweep
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
 from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
@@ -13,6 +21,11 @@ __all__ = [
     "comment_add",
     "comment_delete",
     "comment_edit",
+    "guest_link_renew",
+    "guest_link_resolve",
+    "guest_link_revoke",
+    "guest_link_url",
+    "guest_ticket_create",
     "sla_sweep",
     "ticket_assign",
     "ticket_close",
@@ -20,6 +33,7 @@ __all__ = [
     "ticket_delete",
     "ticket_escalate",
     "ticket_merge",
+    "ticket_rate",
     "ticket_reopen",
     "ticket_resolve",
     "ticket_transition",

@@ -25,6 +25,7 @@ from accounts.models import User
 from tickets.models import (
     Comment,
     EmailStatus,
+    GuestLink,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -98,6 +99,7 @@ def _summary(kind: str, event: TicketEvent) -> str:
         NotificationKind.TICKET_RESOLVED: f"{actor} marked the ticket resolved.",
         NotificationKind.SLA_AT_RISK: f"The {event.field.replace('_', ' ')} target is close.",
         NotificationKind.SLA_BREACHED: f"The {event.field.replace('_', ' ')} target was missed.",
+        NotificationKind.GUEST_LINK: "A new private link to the ticket was sent by email.",
     }
     return texts[NotificationKind(kind)]
 
@@ -148,19 +150,43 @@ def ticket_link(ticket: Ticket, user: User) -> str:
     return f"{settings.SITE_URL}/portal/tickets/{ticket.pk}/"
 
 
+def guest_link_url(link: GuestLink) -> str:
+    """The absolute URL of a guest's secret link (the portal's ``portal:guest-ticket``), rebuilt from its row."""
+    return f"{settings.SITE_URL}/portal/guest/{link.token}/"
+
+
+def email_guest_link(notification: Notification, now: datetime) -> GuestLink | None:
+    """The secret link an email carries instead of the portal URL, if any.
+
+    A guest-link email carries the link it was sent for (while that still
+    works). Other emails carry one only for a recipient who cannot sign in (no
+    usable password): the newest live link to the ticket that acts as them.
+    """
+    recipient = notification.recipient
+    links = GuestLink.objects.live(now).filter(ticket_id=notification.ticket_id, user_id=recipient.pk)
+    if notification.kind == NotificationKind.GUEST_LINK:
+        link_id = (notification.event.metadata or {}).get("link_id") if notification.event_id else None
+        return links.filter(pk=link_id).first() if link_id else None
+    if recipient.is_staff_role or recipient.has_usable_password():
+        return None
+    return links.order_by("-created_at", "-id").first()
+
+
 def build_email(notification: Notification) -> EmailMultiAlternatives:
     """The email for a notification, threaded under its ticket."""
     ticket, recipient = notification.ticket, notification.recipient
     comment = None
     if comment_id := (notification.event.metadata or {}).get("comment_id") if notification.event_id else None:
         comment = Comment.objects.filter(pk=comment_id).select_related("author").first()
+    guest_link = email_guest_link(notification, timezone.now())
     context = {
         "notification": notification,
         "ticket": ticket,
         "recipient": recipient,
         "event": notification.event,
         "comment": comment,
-        "ticket_url": ticket_link(ticket, recipient),
+        "ticket_url": guest_link_url(guest_link) if guest_link else ticket_link(ticket, recipient),
+        "guest_link": guest_link,
         "site_url": settings.SITE_URL,
         "reopen_days": settings.REOPEN_WINDOW_DAYS,
     }
