@@ -12,18 +12,19 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import customer_for_email
-from helpdesk.errors import HelpdeskError, PreconditionFailed, ValidationFailed
+from helpdesk.errors import HelpdeskError, NotFound, PreconditionFailed, ValidationFailed
 from tickets import access, workflow
 from tickets.admin import timeline
 from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
 from tickets.choices import Channel, Status
 from tickets.forms import upload_problems
-from tickets.models import CannedResponse, Ticket
+from tickets.models import CannedResponse, GuestLink, Ticket
 from tickets.selectors import tickets_visible_to
 from tickets.services import (
     attachment_add,
@@ -35,6 +36,7 @@ from tickets.services import (
     ticket_transition,
     ticket_update,
 )
+from tickets.services.guests import guest_link_revoke
 
 QUICK_ACTIONS = {
     "assign_me": gettext_lazy("Assign to me"),
@@ -199,6 +201,7 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         .exclude(pk=ticket.pk)
         .order_by("-created_at")[:10],
         "conflict": conflict,
+        "guest_links": GuestLink.objects.live(timezone.now()).filter(ticket=ticket).select_related("user"),
         "has_delete_permission": model_admin.has_delete_permission(request, ticket),
         "media": model_admin.media,
         "is_nav_sidebar_enabled": False,
@@ -213,6 +216,12 @@ def _perform(user: User, ticket: Ticket, action: str, form) -> str:
     if action in ("reply", "note"):
         _send_reply(user, ticket, form, internal=action == "note")
         return _("Internal note added.") if action == "note" else _("Reply sent.")
+    if action == "revoke_link":
+        link = GuestLink.objects.filter(ticket=ticket, pk=form.data.get("link")).first()
+        if link is None:
+            raise NotFound(_("That link is gone already."))
+        guest_link_revoke(actor=user, link=link)
+        return _("The guest link no longer works.")
     if action in QUICK_ACTIONS:
         _quick_action(user, ticket, action, form.cleaned_data["version"])
         return _("Done: %(action)s.") % {"action": QUICK_ACTIONS[action]}

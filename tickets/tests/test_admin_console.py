@@ -365,3 +365,20 @@ class TestNewTicket:
         assert response.status_code == 200
         assert "You may not assign this ticket to that person." in response.content.decode()
         assert not Ticket.objects.exists()
+
+
+class TestGuestLinks:
+    def test_staff_see_and_revoke_a_guest_link_on_the_ticket_page(self, client, agent):
+        from tickets.models import GuestLink
+        from tickets.services.guests import guest_ticket_create
+
+        ticket, link = guest_ticket_create(
+            email="walk.in@example.org", subject="Wi-Fi", description="Drops.", category=category()
+        )
+        client.force_login(agent)
+        response = client.get(page_url(ticket))
+        assert list(response.context["guest_links"]) == [link]
+        response = client.post(page_url(ticket), {**seen(client, ticket), "_action": "revoke_link", "link": link.pk})
+        assert response.status_code == 302
+        assert GuestLink.objects.get().revoked_at is not None
+        assert list(client.get(page_url(ticket)).context["guest_links"]) == []
