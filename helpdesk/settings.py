@@ -165,7 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Pages that need a signed-in user send people to the portal's login; the admin has its own.
+LOGIN_URL = "account:login"
 CSRF_FAILURE_VIEW = "helpdesk.api.errors.csrf_failure"
 
 REST_FRAMEWORK = {
@@ -317,3 +318,5 @@ GUEST_LINK_DAYS = env_int("GUEST_LINK_DAYS", 30, minimum=1)
 # Which tickets an agent sees: every ticket, those of their teams, or those assigned to them.
 AGENT_TICKET_VISIBILITY = env_choice("AGENT_TICKET_VISIBILITY", "all", ("all", "team", "assigned"))
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+# Portal sign-ups stay inactive until the customer opens the link emailed to them.
+PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)

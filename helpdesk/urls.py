@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from helpdesk import views
 from helpdesk.api.errors import api_not_found
+from tickets.portal import profile as portal_profile
 
 handler500 = "helpdesk.api.errors.server_error"
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
     path("portal/", views.portal_placeholder, name="portal-home"),
+    path("portal/account/", include("accounts.portal.urls")),
+    path("portal/account/profile/", portal_profile.profile, name="portal-profile"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
