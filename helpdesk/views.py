@@ -23,11 +23,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-@require_GET
-def portal_placeholder(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/placeholder.html")
-
-
 def _check_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

@@ -13,8 +13,9 @@ def test_home_links_to_portal_admin_and_api_docs(client):
 
 
 @pytest.mark.django_db
-def test_portal_placeholder_and_admin_login_are_served(client):
-    assert "Customer portal" in client.get("/portal/").content.decode()
+def test_portal_and_admin_login_are_served(client):
+    portal = client.get("/portal/").content.decode()
+    assert 'href="/portal/account/login/"' in portal and 'href="/portal/account/signup/"' in portal
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/admin/login/")
     assert 'name="username"' in response.content.decode()

@@ -1,0 +1,96 @@
+"""The portal's forms, in the words customers use."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tickets.choices import Priority
+from tickets.forms import MultipleFileField, upload_problems
+from tickets.models import Category
+
+# How customers think of urgency; stored as the usual priorities.
+CUSTOMER_PRIORITIES = [
+    (Priority.LOW, _("Low — a question, or a small annoyance")),
+    (Priority.MEDIUM, _("Normal — something does not work as it should")),
+    (Priority.HIGH, _("High — it stops me from working")),
+    (Priority.URGENT, _("Urgent — a service is down for many people")),
+]
+
+
+class FilesForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Optional. Images, PDF, Office documents, text, logs or archives; at most 50 MB each."),
+    )
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        if problems := upload_problems(uploads):
+            raise forms.ValidationError(problems)
+        return uploads
+
+
+class NewTicketForm(FilesForm):
+    subject = forms.CharField(label=_("Subject"), max_length=255, help_text=_("A short summary of the problem."))
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What happened, what you expected, and what you already tried."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), empty_label=None
+    )
+    priority = forms.ChoiceField(label=_("How urgent is it?"), choices=CUSTOMER_PRIORITIES, initial=Priority.MEDIUM)
+
+    field_order = ["subject", "description", "category", "priority", "files"]
+
+
+class GuestTicketForm(NewTicketForm):
+    email = forms.EmailField(
+        label=_("Your email address"), help_text=_("We send the link to your ticket here. No account needed.")
+    )
+    name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+
+    field_order = ["email", "name", *NewTicketForm.field_order]
+
+
+class ReplyForm(FilesForm):
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 5}))
+
+    field_order = ["body", "files"]
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen it?"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with how we handled this ticket?"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("5 is very satisfied, 1 is very dissatisfied."),
+    )
+    comment = forms.CharField(
+        label=_("Anything you want to tell us? (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
+
+
+class TicketFilterForm(forms.Form):
+    STATES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
+
+    state = forms.ChoiceField(label=_("Show"), choices=STATES, required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+
+class GuestRenewForm(forms.Form):
+    email = forms.EmailField(label=_("Your email address"))
+    number = forms.CharField(label=_("Ticket number"), max_length=32, help_text=_("For example TICK-20261123-0001."))
