@@ -227,3 +227,12 @@ class TestTicketPage:
             services.comment_add(actor=agent, ticket=ticket, body=f"reply {index}")
         with django_assert_max_num_queries(len(few)):
             assert client.get(page(ticket)).status_code == 200
+
+
+def test_not_found_pages_are_the_portals_own(client, customer, other_customer):
+    theirs = new_ticket(other_customer)
+    client.force_login(customer)
+    response = client.get(page(theirs))
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "We could not find that page" in html and theirs.subject not in html
