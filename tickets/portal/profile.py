@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_update_profile
 from tickets.models import NotificationKind, NotificationPreference
+from tickets.services.notifications import notification_preferences_set
 
 # The kinds a customer can receive (tickets/services/notifications.py), in their words.
 CUSTOMER_KINDS = {
@@ -72,13 +73,6 @@ def email_choices(user: User, kinds: Iterable[str]) -> list[str]:
     return [kind for kind in kinds if saved.get(kind, True)]
 
 
-def email_choices_set(*, user: User, kinds: Iterable[str], wanted: Iterable[str]) -> None:
-    """Turn the email channel on for ``wanted`` and off for the other ``kinds``; the in-app choice is kept."""
-    wanted = set(wanted)
-    for kind in kinds:
-        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"email": kind in wanted})
-
-
 @login_required
 @csrf_protect
 def profile(request: HttpRequest) -> HttpResponse:
@@ -90,7 +84,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user_update_profile(user=user, full_name=form.cleaned_data["full_name"])
-            email_choices_set(user=user, kinds=kinds, wanted=form.cleaned_data["email_kinds"])
+            wanted = set(form.cleaned_data["email_kinds"])
+            notification_preferences_set(user=user, preferences={kind: {"email": kind in wanted} for kind in kinds})
         messages.success(request, _("Your profile has been saved."))
         return redirect("portal-profile")
     context = {"form": form, "has_password": user.has_usable_password()}

@@ -240,3 +240,10 @@ def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> i
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+def notification_preferences_set(*, user: User, preferences: dict[str, dict[str, bool]]) -> None:
+    """Set a user's channels per kind (``{"public_reply": {"email": False}}``); a channel left out keeps its value."""
+    with transaction.atomic():
+        for kind, channels in preferences.items():
+            NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults=channels)

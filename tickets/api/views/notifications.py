@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 from helpdesk.api.pagination import KeysetPagination
 from tickets.api.serializers import NotificationPreferenceSerializer, NotificationSerializer
 from tickets.models import Notification, NotificationKind, NotificationPreference
-from tickets.services.notifications import notification_mark_read
+from tickets.services.notifications import notification_mark_read, notification_preferences_set
 
 UNREAD = inline_serializer("UnreadCount", {"unread": serializers.IntegerField()})
 MARKED = inline_serializer("MarkedRead", {"marked": serializers.IntegerField()})
@@ -86,11 +85,8 @@ class NotificationViewSet(viewsets.GenericViewSet):
     def set_preferences(self, request: Request) -> Response:
         data = NotificationPreferenceSerializer(data=request.data, many=True)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            for item in data.validated_data:
-                NotificationPreference.objects.update_or_create(
-                    user=request.user, kind=item["kind"], defaults={"email": item["email"], "in_app": item["in_app"]}
-                )
+        chosen = {item["kind"]: {"email": item["email"], "in_app": item["in_app"]} for item in data.validated_data}
+        notification_preferences_set(user=request.user, preferences=chosen)
         return Response(self._preferences(request))
 
     def _preferences(self, request: Request) -> list[dict]:
