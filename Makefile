@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install browser run test lint format check clean
+.PHONY: install browser run test lint format check clean bench
 
 # Reinstall only when requirements.txt changes, so a second `make run` starts in seconds.
 $(INSTALLED): requirements.txt
@@ -48,6 +48,11 @@ format: install
 check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=true $(BIN)/python manage.py check
+
+# Reports on a million generated tickets; PostgreSQL only (DATABASE_URL), not part of `make test`.
+bench: install
+	DEBUG=true $(BIN)/python manage.py migrate --verbosity 0
+	DEBUG=true $(BIN)/python manage.py benchmark_reports $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test var/screenshots .pytest_cache .ruff_cache
