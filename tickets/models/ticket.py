@@ -24,6 +24,29 @@ def _in(field: str, values: list[str], *, blank: bool = False) -> models.Q:
 
 
 class Ticket(models.Model):
+    """A request, its workflow state and its SLA clocks.
+
+    SLA figures for reports are plain columns, so SQL can aggregate them over any
+    number of tickets (business time cannot be computed in SQL):
+
+    - ``first_response_minutes`` and ``resolution_minutes``: the measured durations.
+    - First response met: ``first_responded_at <= first_response_due_at``. The
+      first-response clock never pauses and its due time counts from creation, so
+      the comparison is exact, needs no sweep, and is what ``sla_state`` uses.
+    - Resolution met: ``resolution_met``. ``resolved_at <= resolution_due_at``
+      does not cover every stopped clock: the due time itself stays meaningful
+      after a pause (it is recomputed on resume with the time already counted,
+      and kept once the clock stops), but a ticket closed while pending or on
+      hold has no due time at all (a paused clock has none), a ticket closed
+      without being resolved has no ``resolved_at``, and a breach once recorded
+      stays recorded even if a later priority change moves the due time.
+      ``resolution_met`` is decided when the clock stops, by the same rule as
+      ``sla_state``: not met if a breach is recorded, which
+      ``sla_status_changed`` does at once when a clock stops or pauses past its
+      due time, so it does not depend on the sweep having run. NULL: no target,
+      or the clock has not stopped (still active, or reopened).
+    """
+
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
     subject = models.CharField(_("subject"), max_length=255)
     description = models.TextField(_("description"), blank=True)
@@ -107,6 +130,19 @@ class Ticket(models.Model):
     resolution_at_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
     first_response_at_risk = models.BooleanField(_("first response at risk"), default=False)
     resolution_at_risk = models.BooleanField(_("resolution at risk"), default=False)
+    # What the clocks measured, in whole minutes of the policy's time (working time on a calendar,
+    # wall time on 24x7 or without a policy), stored at write time so reports can aggregate in SQL.
+    # Creation to the first public staff reply; set with ``first_responded_at``.
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response time (minutes)"), null=True, blank=True, editable=False
+    )
+    # The resolution clock's counted time (pauses excluded) when it stopped: set on resolving, or on
+    # closing a ticket that was not resolved; NULL while active and again once reopened.
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution time (minutes)"), null=True, blank=True, editable=False
+    )
+    # Whether the resolution target was met when the clock stopped; NULL without a target.
+    resolution_met = models.BooleanField(_("resolution target met"), null=True, blank=True, editable=False)
 
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)

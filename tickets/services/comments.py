@@ -13,6 +13,7 @@ from tickets import access, workflow
 from tickets.models import Comment, EventKind, NotificationKind, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record, touch
 from tickets.services.notifications import notify
+from tickets.services.sla import sla_first_responded
 from tickets.services.status import apply_status
 
 
@@ -56,8 +57,7 @@ def comment_add(
         if not is_internal:
             is_requester = actor.pk == locked.requester_id
             if actor.is_staff_role and not is_requester and locked.first_responded_at is None:
-                locked.first_responded_at = now
-                changed.add("first_responded_at")
+                changed |= sla_first_responded(locked, now=now)
             if is_requester and (target := workflow.target_after_requester_reply(locked.status)) is not None:
                 changed |= apply_status(locked, target, actor=actor, now=now, reason="requester replied")
         touch(locked, now, changed)

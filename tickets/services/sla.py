@@ -39,6 +39,26 @@ def status_timeline(ticket: Ticket) -> list[tuple[datetime, bool]]:
     return [(at, status in workflow.SLA_RUNNING) for at, status in changes]
 
 
+def _policy_calendar(ticket: Ticket) -> sla.Calendar | None:
+    """The calendar the ticket's policy counts in; None for 24x7 or no policy.
+
+    A policy not loaded yet is read once with its calendar, hours and holidays.
+    """
+    if ticket.sla_policy_id is None:
+        return None
+    if not Ticket.sla_policy.is_cached(ticket):
+        ticket.sla_policy = (
+            SLAPolicy.objects.select_related("calendar")
+            .prefetch_related("calendar__hours", "calendar__holidays")
+            .get(pk=ticket.sla_policy_id)
+        )
+    return ticket.sla_policy.rules
+
+
+def _minutes(duration: timedelta) -> int:
+    return duration // timedelta(minutes=1)
+
+
 _SLA_FIELDS = (
     "sla_policy",
     "sla_first_response_minutes",
@@ -50,9 +70,14 @@ _SLA_FIELDS = (
 )
 
 
-def _resolution_clock(ticket: Ticket, policy: SLAPolicy) -> tuple[datetime | None, datetime | None]:
+def _has_resolution_target(ticket: Ticket) -> bool:
+    return ticket.sla_policy_id is not None and ticket.sla_resolution_minutes is not None
+
+
+def _resolution_clock(ticket: Ticket) -> tuple[datetime | None, datetime | None]:
     """(due, at-risk instant) of the resolution clock from its history; both None while paused."""
-    timeline, calendar = status_timeline(ticket), policy.rules
+    timeline, calendar = status_timeline(ticket), _policy_calendar(ticket)
+    policy = ticket.sla_policy
     target = timedelta(minutes=ticket.sla_resolution_minutes or 0)
     due = sla.resumed_due(timeline, target, calendar)
     at_risk = sla.resumed_due(timeline, target * policy.at_risk_percent / 100, calendar)
@@ -87,9 +112,43 @@ def sla_apply(ticket: Ticket) -> set[str]:
             ticket.created_at, first_response * policy.at_risk_percent / 100, calendar
         )
         if ticket.status not in workflow.SLA_STOPPED or ticket.resolution_due_at is None:
-            ticket.resolution_due_at, ticket.resolution_at_risk_at = _resolution_clock(ticket, policy)
+            ticket.resolution_due_at, ticket.resolution_at_risk_at = _resolution_clock(ticket)
     after = {name: getattr(ticket, name if name != "sla_policy" else "sla_policy_id") for name in _SLA_FIELDS}
-    return {name for name in _SLA_FIELDS if before[name] != after[name]}
+    changed = {name for name in _SLA_FIELDS if before[name] != after[name]}
+    if "sla_policy" in changed:
+        changed |= _durations_recounted(ticket)
+    return changed
+
+
+def _durations_recounted(ticket: Ticket) -> set[str]:
+    """Re-measure the stored durations in the time of the ticket's (new) policy."""
+    calendar = _policy_calendar(ticket)
+    changed: set[str] = set()
+    if ticket.first_responded_at is not None:
+        ticket.first_response_minutes = _minutes(
+            sla.working_time_between(ticket.created_at, ticket.first_responded_at, calendar)
+        )
+        changed.add("first_response_minutes")
+    if ticket.resolution_minutes is not None:
+        # The clock has stopped: nothing runs after the last status change.
+        timeline = status_timeline(ticket)
+        ticket.resolution_minutes = _minutes(sla.running_time(timeline, timeline[-1][0], calendar))
+        ticket.resolution_met = not ticket.resolution_breached if _has_resolution_target(ticket) else None
+        changed |= {"resolution_minutes", "resolution_met"}
+    return changed
+
+
+def sla_first_responded(ticket: Ticket, *, now: datetime) -> set[str]:
+    """Stop the first-response clock: when the first public staff reply came, and after how long.
+
+    The time is counted from creation in the policy's time (working time on a
+    calendar, wall time on 24x7 or without a policy); the clock never pauses.
+    The caller saves the fields returned.
+    """
+    ticket.first_responded_at = now
+    elapsed = sla.working_time_between(ticket.created_at, now, _policy_calendar(ticket))
+    ticket.first_response_minutes = _minutes(elapsed)
+    return {"first_responded_at", "first_response_minutes"}
 
 
 def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[str]:
@@ -97,12 +156,16 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
 
     A clock that stops or pauses after its due time records the breach now,
     so a breach cannot be hidden by moving the ticket before the sweep runs.
+
+    When the clock stops (resolved, or closed without having been resolved) the
+    time it counted is stored, pauses excluded, with whether its target was met;
+    with no policy the clock still counts, in wall time. Reopening clears both:
+    the next stop counts the whole history again, so the time adds up.
     """
-    if ticket.sla_policy_id is None or ticket.sla_resolution_minutes is None:
-        return set()
     changed: set[str] = set()
+    has_target = _has_resolution_target(ticket)
     was_running = previous in workflow.SLA_RUNNING
-    if was_running and ticket.status not in workflow.SLA_RUNNING:
+    if has_target and was_running and ticket.status not in workflow.SLA_RUNNING:
         due = ticket.resolution_due_at
         if due is not None and now > due and not ticket.resolution_breached:
             ticket.resolution_breached = True
@@ -119,14 +182,33 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
             notify_many(
                 [(event, NotificationKind.SLA_BREACHED, _watchers(ticket, lead=_tells_lead(ticket, "breached")))]
             )
+    stopped_before = previous in workflow.SLA_STOPPED
     if ticket.status in workflow.SLA_STOPPED:
+        return changed if stopped_before else changed | _resolution_measured(ticket, now)
+    if stopped_before:
+        ticket.resolution_minutes = ticket.resolution_met = None
+        changed |= {"resolution_minutes", "resolution_met"}
+    if not has_target:
         return changed
-    due, at_risk = _resolution_clock(ticket, ticket.sla_policy)
+    due, at_risk = _resolution_clock(ticket)
     for name, value in (("resolution_due_at", due), ("resolution_at_risk_at", at_risk)):
         if getattr(ticket, name) != value:
             setattr(ticket, name, value)
             changed.add(name)
     return changed
+
+
+def _resolution_measured(ticket: Ticket, now: datetime) -> set[str]:
+    """Store the stopped resolution clock's counted time and whether it met its target.
+
+    Met unless a breach is recorded: ``sla_status_changed`` has just recorded
+    one if the clock stopped past its due time, so this is the ticket's
+    ``sla_state`` at the stop, whether or not the sweep ever ran.
+    """
+    counted = sla.running_time(status_timeline(ticket), now, _policy_calendar(ticket))
+    ticket.resolution_minutes = _minutes(counted)
+    ticket.resolution_met = not ticket.resolution_breached if _has_resolution_target(ticket) else None
+    return {"resolution_minutes", "resolution_met"}
 
 
 # metric -> (condition for its clock to be running and unmet, the event field)
