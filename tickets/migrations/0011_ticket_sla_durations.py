@@ -48,7 +48,7 @@ def _minutes(duration):
 
 def _fill_batch(apps, db, batch, calendars):
     TicketEvent = apps.get_model("tickets", "TicketEvent")
-    stopped = [ticket.pk for ticket in batch if ticket.status in STOPPED]
+    stopped = [ticket.pk for ticket in batch if ticket.status in STOPPED and ticket.merged_into_id is None]
     changes = defaultdict(list)
     events = (
         TicketEvent.objects.using(db)
@@ -63,7 +63,8 @@ def _fill_batch(apps, db, batch, calendars):
         if ticket.first_responded_at is not None:
             elapsed = sla.working_time_between(ticket.created_at, ticket.first_responded_at, calendar)
             ticket.first_response_minutes = _minutes(elapsed)
-        if ticket.status in STOPPED:
+        # A ticket merged into another is not measured: its status events moved to the target.
+        if ticket.status in STOPPED and ticket.merged_into_id is None:
             # As status_timeline(): created as new, then each status event; the ticket's own
             # status governs from the last change on. A row with no status event at all (not
             # possible through the services) is taken as running from creation to the stop.
@@ -102,6 +103,7 @@ def fill_sla_durations(apps, schema_editor):
             "sla_resolution_minutes",
             "resolution_due_at",
             "resolution_breached",
+            "merged_into",
         )
         .order_by("pk")
     )

@@ -137,7 +137,7 @@ class Ticket(models.Model):
         _("first response time (minutes)"), null=True, blank=True, editable=False
     )
     # The resolution clock's counted time (pauses excluded) when it stopped: set on resolving, or on
-    # closing a ticket that was not resolved; NULL while active and again once reopened.
+    # closing a ticket that was not resolved; NULL while active, once reopened, and once merged away.
     resolution_minutes = models.PositiveIntegerField(
         _("resolution time (minutes)"), null=True, blank=True, editable=False
     )

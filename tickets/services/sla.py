@@ -160,7 +160,8 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
     When the clock stops (resolved, or closed without having been resolved) the
     time it counted is stored, pauses excluded, with whether its target was met;
     with no policy the clock still counts, in wall time. Reopening clears both:
-    the next stop counts the whole history again, so the time adds up.
+    the next stop counts the whole history again, so the time adds up. A ticket
+    merged into another is not measured: its history moved to the target.
     """
     changed: set[str] = set()
     has_target = _has_resolution_target(ticket)
@@ -183,6 +184,10 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
                 [(event, NotificationKind.SLA_BREACHED, _watchers(ticket, lead=_tells_lead(ticket, "breached")))]
             )
     stopped_before = previous in workflow.SLA_STOPPED
+    if ticket.merged_into_id is not None:
+        # Merged away: its status history now lies on the target, which carries on the work.
+        ticket.resolution_minutes = ticket.resolution_met = None
+        return changed | {"resolution_minutes", "resolution_met"}
     if ticket.status in workflow.SLA_STOPPED:
         return changed if stopped_before else changed | _resolution_measured(ticket, now)
     if stopped_before:

@@ -223,6 +223,30 @@ def test_compliance_counts_in_sql_without_the_sweep(customer, agent):
     }
 
 
+@pytest.mark.django_db
+def test_a_ticket_merged_away_is_not_measured_and_the_target_keeps_its_own_clock(customer, agent, manager):
+    target = create(customer, agent, T0)
+    duplicate = create(customer, agent, T0)
+    move(agent, duplicate, "pending", T0 + 1 * H)
+    move(agent, duplicate, "open", T0 + 5 * H)
+    resolved_duplicate = create(customer, agent, T0)
+    move(agent, resolved_duplicate, "resolved", T0 + 2 * H)
+    assert stored(resolved_duplicate).resolution_minutes == 120
+    services.ticket_merge(actor=manager, source=duplicate, target=target, now=T0 + 6 * H)
+    services.ticket_merge(actor=manager, source=resolved_duplicate, target=target, now=T0 + 6 * H)
+    for merged in (stored(duplicate), stored(resolved_duplicate)):
+        # Their status history moved to the target: nothing left here to count the pauses from.
+        assert (merged.status, merged.resolution_minutes, merged.resolution_met) == ("closed", None, None)
+    move(agent, target, "resolved", T0 + 8 * H)
+    # The target ran T0 -> T0+8h: 480; the duplicate's pause, now in its history, is not its own.
+    assert stored(target).resolution_minutes == 480
+
+    by_services = {pk: values for pk, *values in Ticket.objects.values_list("pk", *DURATIONS)}
+    Ticket.objects.update(resolution_minutes=None, resolution_met=None)
+    migration.fill_sla_durations(apps, SimpleNamespace(connection=connection))
+    assert {pk: values for pk, *values in Ticket.objects.values_list("pk", *DURATIONS)} == by_services
+
+
 # --- The data migration ---------------------------------------------------------------
 
 
