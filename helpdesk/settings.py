@@ -317,6 +317,8 @@ REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 7, minimum=0)
 GUEST_LINK_DAYS = env_int("GUEST_LINK_DAYS", 30, minimum=1)
 # Which tickets an agent sees: every ticket, those of their teams, or those assigned to them.
 AGENT_TICKET_VISIBILITY = env_choice("AGENT_TICKET_VISIBILITY", "all", ("all", "team", "assigned"))
+# Seconds a report's figures are reused for an identical request in the same scope (0: never).
+REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60, minimum=0)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 # Portal sign-ups stay inactive until the customer opens the link emailed to them.
 PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)

@@ -7,4 +7,5 @@ app_name = "api"
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("tickets.api.urls")),
+    path("", include("reports.api.urls")),
 ]

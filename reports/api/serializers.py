@@ -1,0 +1,112 @@
+"""The reports' JSON answers, described for the OpenAPI schema (the figures are built as plain dicts)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from reports.metrics.aging import BUCKETS
+from tickets.choices import Priority, Status
+
+
+class ParamsEchoSerializer(serializers.Serializer):
+    """The parameters the figures were computed for, after defaults and normalization."""
+
+    # "from" is a Python keyword: declared in get_fields.
+    to = serializers.DateTimeField(help_text="End of the range, excluded, in the server's time zone.")
+    time_zone = serializers.CharField(help_text="The time zone local days and buckets are cut in.")
+    team = serializers.ListField(child=serializers.IntegerField())
+    category = serializers.ListField(child=serializers.CharField())
+    priority = serializers.ListField(child=serializers.ChoiceField(choices=Priority.choices))
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {"from": serializers.DateTimeField(help_text="Start of the range, included."), **super().get_fields()}
+
+
+class VolumeParamsEchoSerializer(ParamsEchoSerializer):
+    bucket = serializers.CharField(help_text="day, week or month.")
+    split = serializers.CharField(allow_null=True, help_text="category, priority, team or null.")
+
+
+class ViolationsParamsEchoSerializer(ParamsEchoSerializer):
+    limit = serializers.IntegerField()
+
+
+class ReportFrameSerializer(serializers.Serializer):
+    report = serializers.CharField(help_text="The report's name.")
+    scope = serializers.CharField(
+        help_text="Whose tickets the figures cover: assigned (an agent's own), teams (a team lead's teams and "
+        "own assignments) or all (managers and admins)."
+    )
+    generated_at = serializers.DateTimeField(help_text="When the figures were computed (they are cached briefly).")
+
+
+class AgingRowSerializer(serializers.Serializer):
+    bucket = serializers.CharField(help_text="Age since creation: " + ", ".join(name for name, _ in BUCKETS) + ".")
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    count = serializers.IntegerField()
+
+
+class AgingTotalsSerializer(serializers.Serializer):
+    by_bucket = serializers.DictField(child=serializers.IntegerField())
+    by_priority = serializers.DictField(child=serializers.IntegerField())
+    open = serializers.IntegerField(help_text="Open tickets in all.")
+
+
+class AgingReportSerializer(ReportFrameSerializer):
+    params = ParamsEchoSerializer()
+    at = serializers.DateTimeField(help_text="The instant the ages are measured at: to, or now if to is later.")
+    results = AgingRowSerializer(many=True)
+    totals = AgingTotalsSerializer()
+
+
+class VolumeRowSerializer(serializers.Serializer):
+    period = serializers.DateField(help_text="First day of the bucket (a Monday for weeks).")
+    category = serializers.CharField(required=False, help_text="With split=category: the category's slug.")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, help_text="With split=priority.")
+    team = serializers.CharField(required=False, allow_null=True, help_text="With split=team: its name, or null.")
+    created = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+
+
+class VolumeTotalsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+
+
+class VolumeReportSerializer(ReportFrameSerializer):
+    params = VolumeParamsEchoSerializer()
+    results = VolumeRowSerializer(many=True)
+    totals = VolumeTotalsSerializer()
+
+
+class ViolationRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    team = serializers.CharField(allow_null=True, help_text="The team's name.")
+    assignee = serializers.EmailField(allow_null=True, help_text="The assignee's email.")
+    metrics = serializers.ListField(child=serializers.CharField(), help_text="first_response and/or resolution.")
+    first_response_late_minutes = serializers.IntegerField(allow_null=True)
+    resolution_late_minutes = serializers.IntegerField(allow_null=True)
+    minutes_late = serializers.IntegerField(help_text="The larger of the two; 0 when neither is known.")
+    created_at = serializers.DateTimeField()
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+    first_responded_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class ViolationTotalsSerializer(serializers.Serializer):
+    first_response = serializers.IntegerField(help_text="Violations whose first response is breached.")
+    resolution = serializers.IntegerField(help_text="Violations whose resolution is breached.")
+
+
+class ViolationsReportSerializer(ReportFrameSerializer):
+    params = ViolationsParamsEchoSerializer()
+    count = serializers.IntegerField(help_text="Violations in all.")
+    limit = serializers.IntegerField()
+    truncated = serializers.BooleanField(help_text="True when count > limit: the CSV export has every row.")
+    totals = ViolationTotalsSerializer()
+    results = ViolationRowSerializer(many=True)

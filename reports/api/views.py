@@ -1,0 +1,112 @@
+"""``/api/v1/reports/...``: one view per report, JSON by default, CSV with ``?format=csv``.
+
+Customers get 403; staff get figures over their report scope (reports/scope.py).
+Parameters are checked before anything is computed: a bad one is a 400 in the
+one error shape, whichever format was asked for.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpResponseBase
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from helpdesk.api.permissions import IsStaffRole
+from helpdesk.errors import PermissionDenied
+from reports.api import serializers
+from reports.params import ReportParams, parse_params
+from reports.registry import REPORTS, Report, csv_rows, run_report
+from reports.scope import NoReportScope, scope_for
+from tickets.api.export import CSVFormatMixin, CSVRenderer, csv_response, wants_csv
+
+
+class ReportPermission(IsStaffRole):
+    message = "Reports are for staff: agents, team leads, managers and admins."
+
+
+def _filename(report: Report, params: ReportParams) -> str:
+    first = timezone.localdate(params.start)
+    last = timezone.localdate(params.end - timedelta(microseconds=1))  # "to" is excluded
+    return f"{report.name}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
+
+
+class ReportView(CSVFormatMixin, APIView):
+    """A report; subclasses name it and document it."""
+
+    permission_classes = [IsAuthenticated, ReportPermission]
+    # CSV last: JSON stays the default, and ?format=csv negotiates instead of answering 404.
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+    report_name = ""
+
+    def get(self, request: Request) -> Response | HttpResponseBase:
+        report = REPORTS[self.report_name]
+        params = parse_params(report.params, request.query_params)
+        try:
+            scope = scope_for(request.user)
+        except NoReportScope:
+            raise PermissionDenied(ReportPermission.message) from None
+        if wants_csv(request):
+            return csv_response(_filename(report, params), report.columns(params), csv_rows(report, params, scope))
+        return Response(run_report(report, params, scope))
+
+
+def _documented(summary: str, description: str, answer: Any, name: str) -> Any:
+    report = REPORTS[name]
+    return extend_schema(
+        summary=summary,
+        description=description
+        + "\n\nWith format=csv (or Accept: text/csv) the rows are a streamed CSV download with a header row. "
+        "Figures are cached briefly per parameters and caller scope (see generated_at).",
+        parameters=[report.params],
+        responses={
+            (200, "application/json"): answer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="A header row (the JSON rows' field names), then one line per row."
+            ),
+            400: OpenApiResponse(description="VALIDATION_ERROR: a parameter is not valid (errors per field)"),
+            403: OpenApiResponse(description="FORBIDDEN: customers have no reports"),
+        },
+    )
+
+
+@_documented(
+    "Aging: open tickets by age and priority",
+    "Tickets open at `to` (or now, when `to` is later), counted per age since creation (0-1d, 1-3d, 3-7d, "
+    "7-30d, 30d+; a day is 24 h, lower bounds included) and priority. `from` is not used.",
+    serializers.AgingReportSerializer,
+    "aging",
+)
+class AgingReportView(ReportView):
+    report_name = "aging"
+
+
+@_documented(
+    "SLA violations: breached tickets and how late they are",
+    "Tickets created in [from, to) whose SLA is breached now (recorded, met late, or unmet past due), with the "
+    "breached metrics and the wall-clock minutes late (rounded down), most late first. JSON gives the first "
+    "`limit` rows and the total count; CSV gives every row.",
+    serializers.ViolationsReportSerializer,
+    "sla-violations",
+)
+class SlaViolationsReportView(ReportView):
+    report_name = "sla-violations"
+
+
+@_documented(
+    "Ticket volume: created and resolved per day, week or month",
+    "Created (by created_at) and resolved (by resolved_at) counts per local day, Monday-based week or month of "
+    "the server's time zone, every bucket of the range listed, optionally split by category, priority or team.",
+    serializers.VolumeReportSerializer,
+    "tickets",
+)
+class VolumeReportView(ReportView):
+    report_name = "tickets"

@@ -1,0 +1,1 @@
+"""The reports' figures: each module computes one report's rows with SQL aggregates."""

@@ -1,0 +1,32 @@
+"""Database expressions the reports share, written once for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import BigIntegerField, Expression, Func
+
+
+class WholeMinutes(Func):
+    """``later - earlier`` in whole minutes, rounded down; meant for ``later >= earlier``.
+
+    Subtracting two datetime columns gives a duration whose SQL differs by backend:
+    PostgreSQL answers an ``interval``, SQLite Django's ``django_timestamp_diff``, an
+    integer count of microseconds. Turning either into minutes in SQL keeps the
+    figure sortable and aggregatable in the query itself. (For a negative duration
+    SQLite's integer division would round towards zero, PostgreSQL's FLOOR down:
+    callers only ask for durations they know are not negative.)
+    """
+
+    output_field = BigIntegerField()
+
+    def __init__(self, later: Expression | Any, earlier: Expression | Any, **extra: Any) -> None:
+        super().__init__(later - earlier, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, template="((%(expressions)s) / 60000000)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(
+            compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM (%(expressions)s)) / 60)::bigint", **extra
+        )

@@ -1,0 +1,190 @@
+"""``sla-violations``: the tickets created in the range whose SLA is breached, and how late they are.
+
+"Breached" is ``tickets.selectors.sla_breached_condition(now)``, what a ticket's own
+page says: a recorded breach, a target met after its due time, or a target unmet
+and past due, in any status.
+
+Lateness is wall-clock time, in whole minutes rounded down, computed in SQL:
+
+- first response: (``first_responded_at``, or now if unanswered) - ``first_response_due_at``;
+- resolution: (``resolved_at``, or now if unresolved) - ``resolution_due_at``;
+
+each only when positive (otherwise ``null``), and only for a metric with a clock
+(a positive target). A breach recorded on a paused ticket has no due time, so its
+lateness is ``null`` while the metric is still listed. ``minutes_late`` is the
+larger of the two (0 when neither is known); rows come most late first, then by id.
+
+The JSON answer holds the first ``limit`` rows (default 100, at most 1000) with the
+total ``count``; the CSV export streams every row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Coalesce, Greatest
+from rest_framework import serializers
+
+from reports.metrics.expressions import WholeMinutes
+from reports.params import ReportParams, ReportParamsSerializer, local_iso
+from tickets.models import Ticket
+from tickets.selectors import sla_breached_condition
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+STREAM_CHUNK_SIZE = 500
+COLUMNS = (
+    "id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "team",
+    "assignee",
+    "metrics",
+    "first_response_late_minutes",
+    "resolution_late_minutes",
+    "minutes_late",
+    "created_at",
+    "first_response_due_at",
+    "first_responded_at",
+    "resolution_due_at",
+    "resolved_at",
+)
+# What a row is made of; the two names need joins (see ``sla_violations`` for why they come apart).
+_OWN_VALUES = (
+    "id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "first_response_late",
+    "resolution_late",
+    "first_response_late_minutes",
+    "resolution_late_minutes",
+    "minutes_late",
+    "created_at",
+    "first_response_due_at",
+    "first_responded_at",
+    "resolution_due_at",
+    "resolved_at",
+)
+_NAMES = ("team__name", "assignee__email")
+
+
+class ViolationsParamsSerializer(ReportParamsSerializer):
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT, help_text="Rows in the JSON answer (CSV: all)."
+    )
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _late(due: str, ended: Any, clock: Q) -> Case:
+    """Minutes from ``due`` to ``ended`` when the clock exists and ``ended`` is past ``due``; NULL otherwise."""
+    return Case(
+        When(clock & Q(**{f"{due}__isnull": False, f"{due}__lt": ended}), then=WholeMinutes(ended, F(due))),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
+    """The breached tickets created in the range, with per-metric flags and lateness, most late first."""
+    answered_or_now = Coalesce(F("first_responded_at"), Value(now))
+    resolved_or_now = Coalesce(F("resolved_at"), Value(now))
+    # The clocks as ``sla_breached_condition`` defines them: a positive target (and a due time).
+    first_response_clock = Q(sla_first_response_minutes__gt=0, first_response_due_at__isnull=False)
+    resolution_clock = Q(sla_resolution_minutes__gt=0)
+    first_response_late = _late("first_response_due_at", answered_or_now, first_response_clock)
+    resolution_late = _late("resolution_due_at", resolved_or_now, resolution_clock)
+    return (
+        tickets.filter(created_at__gte=params.start, created_at__lt=params.end)
+        .filter(sla_breached_condition(now))
+        .annotate(
+            first_response_late_minutes=first_response_late,
+            resolution_late_minutes=resolution_late,
+            first_response_late=_flag(
+                first_response_clock & (Q(first_response_breached=True) | Q(first_response_due_at__lt=answered_or_now))
+            ),
+            resolution_late=_flag(
+                resolution_clock
+                & (
+                    Q(resolution_breached=True)
+                    | Q(resolution_due_at__isnull=False, resolution_due_at__lt=resolved_or_now)
+                )
+            ),
+        )
+        .annotate(
+            # Coalesce first: SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it.
+            minutes_late=Greatest(
+                Coalesce("first_response_late_minutes", Value(0)), Coalesce("resolution_late_minutes", Value(0))
+            )
+        )
+        .order_by("-minutes_late", "id")
+    )
+
+
+def _row(values: dict[str, Any]) -> dict[str, Any]:
+    metrics = [name for name in ("first_response", "resolution") if values[f"{name}_late"]]
+    return {
+        "id": values["id"],
+        "number": values["number"],
+        "subject": values["subject"],
+        "status": values["status"],
+        "priority": values["priority"],
+        "team": values["team__name"],
+        "assignee": values["assignee__email"],
+        "metrics": metrics,
+        "first_response_late_minutes": values["first_response_late_minutes"],
+        "resolution_late_minutes": values["resolution_late_minutes"],
+        "minutes_late": values["minutes_late"],
+        "created_at": local_iso(values["created_at"]),
+        "first_response_due_at": local_iso(values["first_response_due_at"]),
+        "first_responded_at": local_iso(values["first_responded_at"]),
+        "resolution_due_at": local_iso(values["resolution_due_at"]),
+        "resolved_at": local_iso(values["resolved_at"]),
+    }
+
+
+def sla_violations(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
+    """The first ``limit`` violations and the totals of all of them: one scan, then one small query.
+
+    The totals are window counts, computed over every violation before LIMIT
+    applies, so the rows and the totals come from one pass over the range instead
+    of two. The team and assignee names are joined afterwards for the rows kept
+    only: joined in the same query, they would be looked up for every violation
+    before the sort.
+    """
+    limit = params.options["limit"]
+    counted = breached(tickets, params, now).annotate(
+        total=Window(Count("id")),
+        first_response_total=Window(Count("id", filter=Q(first_response_late=True))),
+        resolution_total=Window(Count("id", filter=Q(resolution_late=True))),
+    )
+    top = list(counted.values(*_OWN_VALUES, "total", "first_response_total", "resolution_total")[:limit])
+    names = {}
+    if top:
+        names = {
+            row.pop("id"): row
+            for row in Ticket.objects.filter(pk__in=[row["id"] for row in top]).values("id", *_NAMES).order_by()
+        }
+    first = top[0] if top else {"total": 0, "first_response_total": 0, "resolution_total": 0}
+    return {
+        "count": first["total"],
+        "limit": limit,
+        "truncated": first["total"] > limit,
+        "totals": {"first_response": first["first_response_total"], "resolution": first["resolution_total"]},
+        "results": [_row(values | names[values["id"]]) for values in top],
+    }
+
+
+def stream_violations(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> Iterator[dict[str, Any]]:
+    """Every violation, read in chunks (a server-side cursor on PostgreSQL), for the CSV export."""
+    for values in breached(tickets, params, now).values(*_OWN_VALUES, *_NAMES).iterator(chunk_size=STREAM_CHUNK_SIZE):
+        yield _row(values)

@@ -1,0 +1,124 @@
+"""The reports: what each one is made of, and running one for a caller (with the cache).
+
+A report is a name, a parameters serializer (``reports/params.py``), a function
+computing its figures with SQL aggregates over the tickets in the caller's scope
+(``reports/scope.py``) and the parameters' filters, and its CSV columns.
+
+Every JSON answer has the same frame::
+
+    {"report": "aging", "params": {...the checked parameters...}, "scope": "assigned" | "teams" | "all",
+     "generated_at": "...", "results": [...rows...], ...the report's own extra keys (totals...)}
+
+Answers are cached for ``REPORTS_CACHE_SECONDS`` (default 60; 0 turns caching off)
+in Django's default cache (Redis when configured, local memory otherwise). The key
+is the report's name, its normalized parameters (time zone included) and the
+scope's identity, so two callers share figures only when they cover the same
+tickets. Figures may therefore be up to that many seconds old; ``generated_at``
+says when they were computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from reports.metrics import aging, sla_violations, volume
+from reports.params import ReportParams, ReportParamsSerializer, local_iso
+from reports.scope import ReportScope
+from tickets.models import Ticket
+
+# Bump when an answer's shape changes, so no cached answer of the old shape is served.
+CACHE_VERSION = 1
+
+Compute = Callable[[QuerySet[Ticket], ReportParams, datetime], dict[str, Any]]
+Stream = Callable[[QuerySet[Ticket], ReportParams, datetime], Iterator[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    params: type[ReportParamsSerializer]
+    compute: Compute
+    # The CSV header, from the parameters (a split adds a column).
+    columns: Callable[[ReportParams], tuple[str, ...]]
+    # Rows for the CSV when they are not bounded (every violation): streamed, never cached.
+    stream: Stream | None = None
+
+    def tickets(self, scope: ReportScope, params: ReportParams) -> QuerySet[Ticket]:
+        """The tickets in the caller's scope that pass the filters."""
+        tickets = scope.tickets()
+        if params.teams:
+            tickets = tickets.filter(team_id__in=params.teams)
+        if params.categories:
+            tickets = tickets.filter(category__slug__in=params.categories)
+        if params.priorities:
+            tickets = tickets.filter(priority__in=params.priorities)
+        return tickets
+
+
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in (
+        Report("aging", ReportParamsSerializer, aging.aging, lambda params: aging.COLUMNS),
+        Report(
+            "sla-violations",
+            sla_violations.ViolationsParamsSerializer,
+            sla_violations.sla_violations,
+            lambda params: sla_violations.COLUMNS,
+            stream=sla_violations.stream_violations,
+        ),
+        Report("tickets", volume.VolumeParamsSerializer, volume.volume, volume.columns),
+    )
+}
+
+
+def cache_key(report: Report, params: ReportParams, scope: ReportScope) -> str:
+    raw = f"{report.name}|{scope.identity}|{params.cache_part()}"
+    # Hashed: the parameters can be long, and some cache backends limit key length.
+    return f"reports:v{CACHE_VERSION}:{report.name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def run_report(report: Report, params: ReportParams, scope: ReportScope) -> dict[str, Any]:
+    """The report's JSON answer for ``scope``, from the cache when an equal request was answered lately."""
+    seconds = settings.REPORTS_CACHE_SECONDS
+    key = cache_key(report, params, scope)
+    if seconds:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    now = timezone.now()
+    answer = {
+        "report": report.name,
+        "params": params.as_json(),
+        "scope": scope.kind,
+        "generated_at": local_iso(now),
+        **report.compute(report.tickets(scope, params), params, now),
+    }
+    if seconds:
+        cache.set(key, answer, seconds)
+    return answer
+
+
+def csv_rows(report: Report, params: ReportParams, scope: ReportScope) -> Iterator[list[Any]]:
+    """The report's rows as CSV cells in ``columns`` order, produced one by one.
+
+    A bounded report (a few hundred rows at most) is computed here, before the
+    response starts, reusing the JSON answer and its cache, so CSV and JSON agree;
+    a streamed report reads its rows from the database in chunks while the
+    response is sent.
+    """
+    columns = report.columns(params)
+    rows: Iterable[dict[str, Any]]
+    if report.stream is not None:
+        rows = report.stream(report.tickets(scope, params), params, timezone.now())
+    else:
+        rows = run_report(report, params, scope)["results"]
+    return ([row[column] for column in columns] for row in rows)

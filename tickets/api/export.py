@@ -1,0 +1,171 @@
+"""CSV over the API: ``?format=csv`` (or ``Accept: text/csv``), streamed row by row.
+
+DRF reads ``?format=`` (``URL_FORMAT_OVERRIDE``) to pick a renderer and answers
+404 for a format no renderer offers, so CSV-capable views list ``CSVRenderer``
+last among their renderers: JSON stays the default, and ``format=json`` and
+``format=csv`` both negotiate. The renderer never renders anything itself: such a
+view checks ``wants_csv(request)`` and returns ``csv_response(...)``, a
+``StreamingHttpResponse`` fed by an iterator, so memory stays constant however
+many rows there are. Errors (400, 403...) still answer in the one JSON error
+shape: ``CSVFormatMixin.finalize_response`` switches any non-streamed answer back
+to JSON.
+
+The ticket list's columns live here too (``TICKET_COLUMNS``, ``ticket_csv_rows``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.http import HttpResponseBase, StreamingHttpResponse
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from helpdesk.api.pagination import parse_ordering
+from tickets.models import Ticket
+
+CSV_MEDIA_TYPE = "text/csv"
+# A chunk of tickets per query (and per round of prefetches): memory stays bounded.
+EXPORT_CHUNK_SIZE = 500
+# A spreadsheet would run a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets content negotiation pick CSV; the views stream the body themselves (``csv_response``)."""
+
+    media_type = CSV_MEDIA_TYPE
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        raise NotImplementedError("CSV answers are streamed by the view (csv_response), never rendered.")
+
+
+def wants_csv(request: Request) -> bool:
+    return isinstance(getattr(request, "accepted_renderer", None), CSVRenderer)
+
+
+class CSVFormatMixin:
+    """For views that stream CSV: anything they answer with a DRF ``Response`` (errors above all) is JSON."""
+
+    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(response, Response) and wants_csv(request):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
+
+class _Echo:
+    """The file-like object ``csv.writer`` wants: ``write`` hands the line back instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        # A leading quote makes spreadsheets show the text instead of evaluating it.
+        return "'" + value
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else value
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The header line, then one line per row as ``rows`` yields it: nothing is gathered in memory."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([_cell(value) for value in row])
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
+    """A streamed CSV download; ``rows`` is consumed lazily, while the response is sent."""
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type=f"{CSV_MEDIA_TYPE}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Query results of one caller: not for shared caches.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The ticket list as CSV ---------------------------------------------------
+
+TICKET_COLUMNS = [
+    "id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "requester_email",
+    "assignee_email",
+    "team",
+    "organization",
+    "channel",
+    "tags",
+    "created_at",
+    "updated_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "sla_state",
+]
+
+_datetime = serializers.DateTimeField()
+
+
+def _when(value: datetime | None) -> str:
+    # The same text the JSON list gives for the same instant.
+    return _datetime.to_representation(value) if value is not None else ""
+
+
+def _ticket_row(ticket: Ticket, now: datetime) -> list[Any]:
+    return [
+        ticket.pk,
+        ticket.number,
+        ticket.subject,
+        ticket.status,
+        ticket.priority,
+        ticket.category.slug,
+        ticket.requester.email,
+        ticket.assignee.email if ticket.assignee_id else "",
+        ticket.team.name if ticket.team_id else "",
+        ticket.organization.name if ticket.organization_id else "",
+        ticket.channel,
+        sorted(tag.name for tag in ticket.tags.all()),
+        _when(ticket.created_at),
+        _when(ticket.updated_at),
+        _when(ticket.first_response_due_at),
+        _when(ticket.resolution_due_at),
+        _when(ticket.first_responded_at),
+        _when(ticket.resolved_at),
+        _when(ticket.closed_at),
+        ticket.sla_state(now).value,
+    ]
+
+
+def in_list_order(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The order the paginated list reads in (``KeysetPagination``): its fields, then the id, NULLs last."""
+    ordering = [term for term in tickets.query.order_by if isinstance(term, str)] or list(Ticket._meta.ordering)
+    terms = []
+    for key in parse_ordering(Ticket, ordering):
+        nulls = {"nulls_last": True} if key.nullable else {}
+        terms.append(F(key.name).desc(**nulls) if key.descending else F(key.name).asc(**nulls))
+    return tickets.order_by(*terms)
+
+
+def ticket_csv_rows(tickets: QuerySet[Ticket]) -> Iterator[list[Any]]:
+    """Every ticket of the filtered list, in the list's order, read in chunks (prefetches per chunk)."""
+    now = timezone.now()
+    for ticket in in_list_order(tickets).iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        yield _ticket_row(ticket, now)
