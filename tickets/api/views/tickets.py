@@ -6,9 +6,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +21,7 @@ from accounts.services import customer_for_email
 from helpdesk.api.throttling import WriteThrottle
 from helpdesk.errors import PermissionDenied
 from tickets import services
+from tickets.api.export import TICKET_COLUMNS, CSVFormatMixin, CSVRenderer, csv_response, ticket_csv_rows, wants_csv
 from tickets.api.filters import TicketFilter
 from tickets.api.serializers import (
     AssignSerializer,
@@ -67,6 +72,8 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
 @extend_schema_view(
     list=extend_schema(
         summary="List tickets you may see",
+        description="With format=csv (or Accept: text/csv), every ticket the filters select, not one page, "
+        "streamed as a CSV download in the list's order.",
         parameters=[
             OpenApiParameter(
                 "ordering",
@@ -77,7 +84,11 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
             OpenApiParameter("sort_by", str, description="Seed 004 alias of ordering."),
             OpenApiParameter("order", str, enum=["asc", "desc"], description="With sort_by."),
         ],
-        responses={200: TicketSerializer(many=True), **ERRORS},
+        responses={
+            (200, "application/json"): TicketSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="A header row, then one row per ticket."),
+            **ERRORS,
+        },
     ),
     retrieve=extend_schema(
         summary="One ticket (ETag header = its version)", responses={200: TicketSerializer, **ERRORS}
@@ -86,7 +97,7 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
         summary="Delete a ticket (admins)", parameters=[IF_MATCH], responses={204: None, **WRITE_ERRORS}
     ),
 )
-class TicketViewSet(viewsets.GenericViewSet):
+class TicketViewSet(CSVFormatMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"\d{1,18}"
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
@@ -95,8 +106,16 @@ class TicketViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Ticket]:
         return tickets_visible_to(self.request.user)
 
-    def list(self, request: Request) -> Response:
+    def get_renderers(self) -> list[BaseRenderer]:
+        # Only the list exports CSV; elsewhere ?format=csv stays "no such format" (404).
+        renderers = super().get_renderers()
+        return [*renderers, CSVRenderer()] if self.action == "list" else renderers
+
+    def list(self, request: Request) -> Response | HttpResponseBase:
         queryset = self.filter_queryset(self.get_queryset())
+        if wants_csv(request):
+            filename = f"tickets-{timezone.localtime():%Y%m%d-%H%M}.csv"
+            return csv_response(filename, TICKET_COLUMNS, ticket_csv_rows(queryset))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
