@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from reports.metrics import aging, sla_violations, volume
+from reports.metrics import agents, aging, sla, sla_violations, summary, volume
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from reports.scope import ReportScope
 from tickets.models import Ticket
@@ -67,6 +67,9 @@ class Report:
 REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
+        Report("dashboard", ReportParamsSerializer, summary.dashboard, lambda params: summary.COLUMNS),
+        Report("agents", ReportParamsSerializer, agents.agents, lambda params: agents.COLUMNS),
+        Report("sla", ReportParamsSerializer, sla.sla, lambda params: sla.COLUMNS),
         Report("aging", ReportParamsSerializer, aging.aging, lambda params: aging.COLUMNS),
         Report(
             "sla-violations",

@@ -110,3 +110,77 @@ class ViolationsReportSerializer(ReportFrameSerializer):
     truncated = serializers.BooleanField(help_text="True when count > limit: the CSV export has every row.")
     totals = ViolationTotalsSerializer()
     results = ViolationRowSerializer(many=True)
+
+
+class SlaRowSerializer(serializers.Serializer):
+    dimension = serializers.CharField(help_text="priority, policy or team (all for the totals).")
+    key = serializers.JSONField(allow_null=True, help_text="The priority's value, or the policy's or team's id.")
+    label = serializers.CharField()
+    first_response_judged = serializers.IntegerField()
+    first_response_met = serializers.IntegerField()
+    first_response_percent = serializers.FloatField(allow_null=True)
+    resolution_judged = serializers.IntegerField()
+    resolution_met = serializers.IntegerField()
+    resolution_percent = serializers.FloatField(allow_null=True)
+
+
+class SlaReportSerializer(ReportFrameSerializer):
+    params = ParamsEchoSerializer()
+    results = SlaRowSerializer(many=True)
+    totals = SlaRowSerializer()
+
+
+class DurationSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Clocks stopped in the range with a stored duration.")
+    mean = serializers.FloatField(allow_null=True, help_text="Minutes of the policy's business time.")
+    median = serializers.FloatField(allow_null=True, help_text="Minutes of the policy's business time.")
+
+
+class ComplianceSerializer(serializers.Serializer):
+    first_response = serializers.FloatField(allow_null=True)
+    resolution = serializers.FloatField(allow_null=True)
+    overall = serializers.FloatField(allow_null=True)
+
+
+class SatisfactionSerializer(serializers.Serializer):
+    mean = serializers.FloatField(allow_null=True, help_text="Mean score, 1 to 5.")
+    count = serializers.IntegerField()
+
+
+class MetricRowSerializer(serializers.Serializer):
+    metric = serializers.CharField(help_text="A figure's dotted name, e.g. by_status.open or first_response.median.")
+    value = serializers.JSONField(allow_null=True)
+
+
+class DashboardReportSerializer(ReportFrameSerializer):
+    params = ParamsEchoSerializer()
+    created = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    unassigned = serializers.IntegerField(help_text="Active tickets without an assignee, now.")
+    overdue = serializers.IntegerField(help_text="Active tickets whose SLA is breached, now.")
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_priority = serializers.DictField(child=serializers.IntegerField())
+    first_response = DurationSerializer()
+    resolution = DurationSerializer()
+    sla_compliance = ComplianceSerializer()
+    satisfaction = SatisfactionSerializer()
+    results = MetricRowSerializer(many=True)
+
+
+class AgentRowSerializer(serializers.Serializer):
+    agent_id = serializers.IntegerField()
+    agent = serializers.CharField()
+    email = serializers.EmailField()
+    assigned = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    median_first_response = serializers.FloatField(allow_null=True)
+    median_resolution = serializers.FloatField(allow_null=True)
+    sla_percent = serializers.FloatField(allow_null=True)
+    reopen_rate = serializers.FloatField(allow_null=True)
+    satisfaction = serializers.FloatField(allow_null=True)
+    ratings = serializers.IntegerField()
+
+
+class AgentsReportSerializer(ReportFrameSerializer):
+    params = ParamsEchoSerializer()
+    results = AgentRowSerializer(many=True)

@@ -3,6 +3,9 @@ from django.urls import re_path
 from reports.api import views
 
 urlpatterns = [
+    re_path(r"^reports/dashboard/?$", views.DashboardReportView.as_view(), name="report-dashboard"),
+    re_path(r"^reports/agents/?$", views.AgentsReportView.as_view(), name="report-agents"),
+    re_path(r"^reports/sla/?$", views.SlaReportView.as_view(), name="report-sla"),
     re_path(r"^reports/aging/?$", views.AgingReportView.as_view(), name="report-aging"),
     re_path(r"^reports/sla-violations/?$", views.SlaViolationsReportView.as_view(), name="report-sla-violations"),
     re_path(r"^reports/tickets/?$", views.VolumeReportView.as_view(), name="report-tickets"),

@@ -110,3 +110,39 @@ class SlaViolationsReportView(ReportView):
 )
 class VolumeReportView(ReportView):
     report_name = "tickets"
+
+
+@_documented(
+    "Dashboard: the day's figures",
+    "Tickets created and resolved in [from, to) with their current status and priority; unassigned and overdue "
+    "tickets now; mean and median first-response and resolution times in minutes of the policy's business time "
+    "(clocks stopped in the range); SLA compliance (judged as the sla report judges); mean satisfaction.",
+    serializers.DashboardReportSerializer,
+    "dashboard",
+)
+class DashboardReportView(ReportView):
+    report_name = "dashboard"
+
+
+@_documented(
+    "Agents: each agent's figures",
+    "Per current assignee: tickets assigned (created in the range) and resolved, median first response and "
+    "resolution (business minutes), SLA %, reopen rate and satisfaction. An agent sees their own row, a team "
+    "lead their teams'.",
+    serializers.AgentsReportSerializer,
+    "agents",
+)
+class AgentsReportView(ReportView):
+    report_name = "agents"
+
+
+@_documented(
+    "SLA compliance by priority, policy and team",
+    "First response judged by its due time in the range (answered, or unanswered past due); resolution judged "
+    "when its clock stopped in the range, or breached while still open. Percent met of judged, per priority, "
+    "policy and team, and in all.",
+    serializers.SlaReportSerializer,
+    "sla",
+)
+class SlaReportView(ReportView):
+    report_name = "sla"

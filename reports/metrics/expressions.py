@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BigIntegerField, Expression, Func
+from django.db.models import BigIntegerField, Expression, Func, Q
 
 
 class WholeMinutes(Func):
@@ -30,3 +30,8 @@ class WholeMinutes(Func):
         return self.as_sql(
             compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM (%(expressions)s)) / 60)::bigint", **extra
         )
+
+
+def between(field: str, start: Any, end: Any) -> Q:
+    """``start <= field < end``: a report's range, ``from`` included and ``to`` not."""
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})

@@ -14,7 +14,7 @@ from reports.tests.helpers import H, csv_table, make
 from tickets.choices import Status
 
 NOW = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
-REPORTS = ["aging", "sla-violations", "tickets"]
+REPORTS = ["aging", "sla-violations", "tickets", "dashboard", "agents", "sla"]
 
 
 @pytest.fixture
