@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,12 @@ class HelpdeskAdminSite(admin.AdminSite):
     site_header = _("Helpdesk agent console")
     site_title = _("Helpdesk")
     index_title = _("Dashboard")
+
+    def get_urls(self):
+        from reports.admin_views import reports_page
+
+        page = self.admin_view(lambda request: reports_page(request, self))
+        return [path("reports/", page, name="reports"), *super().get_urls()]
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """The index page, with the dashboard's figures for staff roles."""

@@ -1,0 +1,114 @@
+"""The reports page of the agent console: volume, SLA compliance and aging as charts, and the agent table.
+
+The figures are the API's reports (same parameters, scope and cache), drawn by the
+console's own ``static/helpdesk/admin/charts.js``; each chart links to its CSV.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import Team
+from reports.metrics.aging import BUCKETS, PRIORITIES
+from reports.params import parse_params
+from reports.registry import REPORTS, run_report
+from reports.scope import NoReportScope, scope_for
+from tickets.choices import Priority
+
+# The query-string names the page passes on to the reports (and to their CSV links).
+PASSED_ON = ("from", "to", "team", "category", "priority")
+
+
+def _query(request: HttpRequest, **extra: str) -> dict[str, str]:
+    query = {name: request.GET[name] for name in PASSED_ON if request.GET.get(name)}
+    return {**query, **extra}
+
+
+def _answer(name: str, query: dict[str, str], scope) -> dict[str, Any]:
+    report = REPORTS[name]
+    return run_report(report, parse_params(report.params, query), scope)
+
+
+def _charts(volume: dict, sla: dict, aging: dict) -> dict[str, Any]:
+    by_priority = [row for row in sla["results"] if row["dimension"] == "priority"]
+    return {
+        "volume": {
+            "labels": [row["period"] for row in volume["results"]],
+            "series": [
+                {"name": _("Created"), "values": [row["created"] for row in volume["results"]]},
+                {"name": _("Resolved"), "values": [row["resolved"] for row in volume["results"]]},
+            ],
+        },
+        "sla": {
+            "labels": [row["label"] for row in by_priority],
+            "series": [
+                {"name": _("First response %"), "values": [row["first_response_percent"] or 0 for row in by_priority]},
+                {"name": _("Resolution %"), "values": [row["resolution_percent"] or 0 for row in by_priority]},
+            ],
+        },
+        "aging": {
+            "labels": [name for name, _days in BUCKETS],
+            "series": [
+                {
+                    "name": str(Priority(priority).label),
+                    "values": [
+                        next(r["count"] for r in aging["results"] if r["bucket"] == name and r["priority"] == priority)
+                        for name, _days in BUCKETS
+                    ],
+                }
+                for priority in PRIORITIES
+                if any(r["priority"] == priority for r in aging["results"])
+            ],
+        },
+    }
+
+
+def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
+    errors: dict[str, Any] = {}
+    query = _query(request)
+    bucket = request.GET.get("bucket") or "day"
+    try:
+        scope = scope_for(request.user)
+    except NoReportScope:
+        scope = None
+    answers: dict[str, Any] = {}
+    if scope is not None:
+        try:
+            answers = {
+                "volume": _answer("tickets", {**query, "bucket": bucket}, scope),
+                "sla": _answer("sla", query, scope),
+                "aging": _answer("aging", query, scope),
+                "agents": _answer("agents", query, scope),
+            }
+        except ValidationError as exc:
+            errors = exc.detail
+            query = {}
+            answers = {
+                "volume": _answer("tickets", {"bucket": "day"}, scope),
+                "sla": _answer("sla", {}, scope),
+                "aging": _answer("aging", {}, scope),
+                "agents": _answer("agents", {}, scope),
+            }
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Reports"),
+        "subtitle": None,
+        "errors": errors,
+        "query": query,
+        "bucket": bucket,
+        "teams": Team.objects.order_by("name"),
+        "answers": answers,
+        "charts": _charts(answers["volume"], answers["sla"], answers["aging"]) if answers else {},
+        "csv": {
+            name.replace("-", "_"): "/api/v1/reports/{}?{}".format(name, urlencode(_query(request, format="csv")))
+            for name in ("tickets", "sla", "aging", "agents", "dashboard", "sla-violations")
+        },
+        "is_nav_sidebar_enabled": False,
+    }
+    return TemplateResponse(request, "admin/reports.html", context)
