@@ -74,7 +74,7 @@ def desk(settings):
 
 def test_compliance_by_priority_policy_and_team(desk, django_assert_max_num_queries):
     first, second = desk
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         answer = sla(Ticket.objects.all(), RANGE, NOW)
     got = {(r["dimension"], r["label"]): r for r in answer["results"]}
     figures = {
