@@ -165,6 +165,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Wrong passwords allowed per account and address in a window of seconds, then even the right one waits.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
 # Pages that need a signed-in user send people to the portal's login; the admin has its own.
 LOGIN_URL = "account:login"
 CSRF_FAILURE_VIEW = "helpdesk.api.errors.csrf_failure"
