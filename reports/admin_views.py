@@ -35,6 +35,15 @@ def _answer(name: str, query: dict[str, str], scope) -> dict[str, Any]:
     return run_report(report, parse_params(report.params, query), scope)
 
 
+def _answers(query: dict[str, str], bucket: str, scope) -> dict[str, Any]:
+    return {
+        "volume": _answer("tickets", {**query, "bucket": bucket}, scope),
+        "sla": _answer("sla", query, scope),
+        "aging": _answer("aging", query, scope),
+        "agents": _answer("agents", query, scope),
+    }
+
+
 def _charts(volume: dict, sla: dict, aging: dict) -> dict[str, Any]:
     by_priority = [row for row in sla["results"] if row["dimension"] == "priority"]
     return {
@@ -80,21 +89,10 @@ def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
     answers: dict[str, Any] = {}
     if scope is not None:
         try:
-            answers = {
-                "volume": _answer("tickets", {**query, "bucket": bucket}, scope),
-                "sla": _answer("sla", query, scope),
-                "aging": _answer("aging", query, scope),
-                "agents": _answer("agents", query, scope),
-            }
+            answers = _answers(query, bucket, scope)
         except ValidationError as exc:
-            errors = exc.detail
-            query = {}
-            answers = {
-                "volume": _answer("tickets", {"bucket": "day"}, scope),
-                "sla": _answer("sla", {}, scope),
-                "aging": _answer("aging", {}, scope),
-                "agents": _answer("agents", {}, scope),
-            }
+            errors, query, bucket = exc.detail, {}, "day"
+            answers = _answers(query, bucket, scope)
     context = {
         **admin_site.each_context(request),
         "title": _("Reports"),

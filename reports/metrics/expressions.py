@@ -32,6 +32,6 @@ class WholeMinutes(Func):
         )
 
 
-def between(field: str, start: Any, end: Any) -> Q:
-    """``start <= field < end``: a report's range, ``from`` included and ``to`` not."""
-    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+def in_range(field: str, params: Any) -> Q:
+    """``from <= field < to``: a report's range (``ReportParams``), ``from`` included and ``to`` not."""
+    return Q(**{f"{field}__gte": params.start, f"{field}__lt": params.end})

@@ -22,7 +22,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from reports.metrics.expressions import between
+from reports.metrics.expressions import in_range
 from reports.params import ReportParams
 from tickets import workflow
 from tickets.choices import PRIORITY_RANK, Priority
@@ -103,10 +103,10 @@ def sla(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[
     annotated, counts = compliance_counts(tickets, params, now)
     # Every judged ticket has one of these in the range: scan those rows, not the whole table.
     annotated = annotated.filter(
-        between("first_response_due_at", params.start, params.end)
-        | between("resolved_at", params.start, params.end)
-        | between("closed_at", params.start, params.end)
-        | between("resolution_due_at", params.start, params.end)
+        in_range("first_response_due_at", params)
+        | in_range("resolved_at", params)
+        | in_range("closed_at", params)
+        | in_range("resolution_due_at", params)
     )
     rows: list[dict[str, Any]] = []
     total = dict.fromkeys(counts, 0)

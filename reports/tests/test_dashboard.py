@@ -12,10 +12,9 @@ from django.contrib import admin
 
 from helpdesk.admin_site import HelpdeskAdminSite
 from reports.dashboard import dashboard_figures
+from reports.tests.helpers import make
 from tickets.choices import Status
-from tickets.models import SLAPolicy, Ticket
-from tickets.tests.factories import TicketFactory
-from tickets.workflow import SLA_PAUSED
+from tickets.models import Ticket
 
 # Saturday 14 March 2026, 11:00 in Paris (UTC+1 until 29 March): "today" is the 14th
 # there, and the UTC evening of the 13th already belongs to it.
@@ -25,25 +24,6 @@ ZONE = "Europe/Paris"
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
-
-
-def make(created_at: datetime, status: Status = Status.OPEN, *, sla: bool = True, **fields) -> Ticket:
-    """A ticket on the Standard policy's medium targets (8 h / 120 h, at risk from 80 %), 24x7."""
-    values: dict = {"created_at": created_at, "status": status, "status_changed_at": created_at}
-    if sla:
-        values |= {
-            "sla_policy": SLAPolicy.objects.get(name="Standard"),
-            "sla_first_response_minutes": 8 * 60,
-            "sla_resolution_minutes": 120 * 60,
-            "first_response_due_at": created_at + timedelta(hours=8),
-            "first_response_at_risk_at": created_at + timedelta(minutes=384),
-            "resolution_due_at": created_at + timedelta(hours=120),
-            "resolution_at_risk_at": created_at + timedelta(hours=96),
-        }
-        if status in SLA_PAUSED:
-            # As the services leave it: a paused resolution clock has no due time.
-            values |= {"resolution_due_at": None, "resolution_at_risk_at": None}
-    return TicketFactory(**(values | fields))
 
 
 @pytest.fixture

@@ -10,34 +10,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from reports.tests.helpers import H, make
 from tickets import services
 from tickets.choices import Status
 from tickets.models import BusinessCalendar, SLAPolicy, Ticket, WorkingHours
 from tickets.selectors import sla_at_risk_condition, sla_breached_condition
 from tickets.sla import SlaState
-from tickets.tests.factories import TicketFactory, category
-from tickets.workflow import SLA_PAUSED
+from tickets.tests.factories import category
 
 NOW = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
-H = timedelta(hours=1)
-
-
-def make(created_at: datetime, status: Status = Status.OPEN, **fields) -> Ticket:
-    """A ticket on the Standard policy's medium targets (8 h / 120 h, at risk from 80 %), 24x7."""
-    values: dict = {
-        "created_at": created_at,
-        "status": status,
-        "sla_policy": SLAPolicy.objects.get(name="Standard"),
-        "sla_first_response_minutes": 8 * 60,
-        "sla_resolution_minutes": 120 * 60,
-        "first_response_due_at": created_at + 8 * H,
-        "first_response_at_risk_at": created_at + timedelta(minutes=384),
-        "resolution_due_at": created_at + 120 * H,
-        "resolution_at_risk_at": created_at + 96 * H,
-    }
-    if status in SLA_PAUSED:
-        values |= {"resolution_due_at": None, "resolution_at_risk_at": None}
-    return TicketFactory(**(values | fields))
 
 
 # name -> (the state sla_state gives at NOW, how to make the ticket)

@@ -157,3 +157,11 @@ def test_a_closed_ticket_has_its_times(db, api, agent, customer):
     assert row["status"] == "closed"
     assert row["closed_at"] == "2026-03-14T10:00:00Z"
     assert row["resolved_at"] == ""
+
+
+def test_the_renderer_writes_rows_given_as_data():
+    from tickets.api.export import CSVRenderer
+
+    body = CSVRenderer().render({"results": [{"number": "TICK-1", "subject": "=cmd()"}, {"number": "TICK-2"}]})
+    assert body.decode().splitlines() == ["number,subject", "TICK-1,'=cmd()", "TICK-2,"]
+    assert CSVRenderer().render([]) == b""

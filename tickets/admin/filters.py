@@ -19,10 +19,10 @@ ACTIVE = Q(status__in=workflow.ACTIVE_STATUSES)
 
 
 class ConditionFilter(admin.SimpleListFilter):
-    """A filter whose choices each stand for a condition on tickets."""
+    """A filter whose choices each stand for a condition on tickets.
 
-    def conditions(self, request) -> dict[str, tuple[str, Q]]:
-        raise NotImplementedError
+    Subclasses define ``conditions(request) -> {value: (label, Q)}``.
+    """
 
     def lookups(self, request, model_admin):
         return [(key, label) for key, (label, _condition) in self.conditions(request).items()]

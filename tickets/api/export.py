@@ -46,7 +46,16 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        raise NotImplementedError("CSV answers are streamed by the view (csv_response), never rendered.")
+        """A body given as data rather than streamed: its rows (a list, or ``results``) as CSV.
+
+        The CSV views stream instead, and ``CSVFormatMixin`` answers their errors in JSON;
+        this serves any other view that lists the renderer.
+        """
+        rows = data.get("results", []) if isinstance(data, dict) else data or []
+        if not rows:
+            return b""
+        header = list(rows[0])
+        return "".join(csv_lines(header, ([row.get(name) for name in header] for row in rows))).encode(self.charset)
 
 
 def wants_csv(request: Request) -> bool:

@@ -14,7 +14,7 @@ from tickets import access
 from tickets.choices import Status
 from tickets.models import Attachment, Comment, EventKind, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record, touch
-from tickets.services.sla import sla_status_changed
+from tickets.services.status import apply_status
 
 # The merged ticket's status events move with the rest of its history, renamed: the
 # target's resolution clock is rebuilt from the events whose field is "status"
@@ -138,12 +138,7 @@ def ticket_merge(
             )
         touch(target, now, set())
 
-        # A system move: closed from any open status, whatever the workflow table allows by hand.
-        previous = source.status
         source.merged_into = target
-        source.status = Status.CLOSED
-        source.closed_at = now
-        source.status_changed_at = now
         record(
             source,
             EventKind.MERGED,
@@ -154,16 +149,7 @@ def ticket_merge(
             note=note,
             target_id=target.pk,
         )
-        record(
-            source,
-            EventKind.CLOSED,
-            actor=actor,
-            now=now,
-            field="status",
-            old=previous,
-            new=Status.CLOSED,
-            reason="merged",
-        )
-        changed = {"merged_into", "status", "closed_at", "status_changed_at"}
-        touch(source, now, changed | sla_status_changed(source, previous, now=now))
+        # Closed from any open status, whatever the workflow table allows by hand.
+        changed = apply_status(source, Status.CLOSED, actor=actor, now=now, system_move=True, reason="merged")
+        touch(source, now, changed | {"merged_into"})
     return target

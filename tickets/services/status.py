@@ -37,10 +37,21 @@ def _refuse(ticket: Ticket, target: Status, reason: str = "") -> InvalidTransiti
 
 
 def apply_status(
-    ticket: Ticket, target: Status, *, actor: User | None, now: datetime, note: str = "", **metadata: object
+    ticket: Ticket,
+    target: Status,
+    *,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    system_move: bool = False,
+    **metadata: object,
 ) -> set[str]:
-    """Move a locked ticket to ``target`` and record it; the caller saves. Checks the table only."""
-    if not workflow.is_allowed(ticket.status, target):
+    """Move a locked ticket to ``target`` and record it; the caller saves. Checks the table only.
+
+    ``system_move`` skips the table for moves the system makes on its own (closing a
+    ticket merged into another, from whatever status it was in).
+    """
+    if not system_move and not workflow.is_allowed(ticket.status, target):
         raise _refuse(ticket, target)
     if target == Status.REOPENED and ticket.merged_into_id is not None:
         raise _refuse(ticket, target, "This ticket was merged into another; its conversation continues there.")
