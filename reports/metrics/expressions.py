@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BigIntegerField, Expression, Func, Q
+from django.db.models import Aggregate, BigIntegerField, Count, Expression, Func, Q, QuerySet
 
 
 class WholeMinutes(Func):
@@ -35,3 +35,23 @@ class WholeMinutes(Func):
 def in_range(field: str, params: Any) -> Q:
     """``from <= field < to``: a report's range (``ReportParams``), ``from`` included and ``to`` not."""
     return Q(**{f"{field}__gte": params.start, f"{field}__lt": params.end})
+
+
+def grouped(tickets: QuerySet, group: tuple[str, ...], **aggregates: Aggregate) -> dict[tuple, dict[str, Any]]:
+    """``{group values: {aggregate: value}}`` in one ``GROUP BY`` query; ``{(): ...}`` without a group.
+
+    Ungrouped, the single row is there even when no ticket is (counts 0).
+    """
+    if not group:
+        return {(): tickets.order_by().aggregate(**aggregates)}
+    rows = tickets.order_by().values(*group).annotate(**aggregates)
+    return {tuple(row.pop(name) for name in group): row for row in rows}
+
+
+def count_where(condition: Q) -> Count:
+    """``COUNT(*) FILTER (WHERE condition)``, which Django cannot spell with ``"*"``.
+
+    It counts a column that is never NULL and that every report index holds
+    (``priority``), so the database can answer from the index alone.
+    """
+    return Count("priority", filter=condition)

@@ -16,17 +16,18 @@ Percentages are of the judged tickets, rounded to one decimal; ``null`` when non
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Coalesce
 
-from reports.metrics.expressions import in_range
+from accounts.models import Team
+from reports.metrics.expressions import count_where, grouped, in_range
 from reports.params import ReportParams
 from tickets import workflow
 from tickets.choices import PRIORITY_RANK, Priority
-from tickets.models import Ticket
+from tickets.models import SLAPolicy, Ticket
 
 COLUMNS = (
     "dimension",
@@ -39,11 +40,14 @@ COLUMNS = (
     "resolution_met",
     "resolution_percent",
 )
-# What each dimension groups on, and the column naming its value.
-DIMENSIONS = {
-    "priority": ("priority", "priority"),
-    "policy": ("sla_policy_id", "sla_policy__name"),
-    "team": ("team_id", "team__name"),
+COUNTS = ("fr_judged", "fr_met", "res_judged", "res_met")
+# Each dimension's name and column, in the order of the groups ``sla`` counts by.
+DIMENSIONS = {"priority": "priority", "policy": "sla_policy_id", "team": "team_id"}
+
+# Over the clocks that stopped in the range: judged when the ticket had a target.
+RESOLUTION_COUNTS = {
+    "res_judged": count_where(Q(resolution_met__isnull=False)),
+    "res_met": count_where(Q(resolution_met=True)),
 }
 
 
@@ -51,33 +55,47 @@ def percent(met: int, judged: int) -> float | None:
     return round(100 * met / judged, 1) if judged else None
 
 
-def judged_conditions(params: ReportParams, now: datetime) -> dict[str, Q]:
-    """The four conditional counts, as Q objects on the ticket."""
-    in_range = {"gte": params.start, "lt": params.end}
-    fr_due = Q(first_response_due_at__gte=in_range["gte"], first_response_due_at__lt=in_range["lt"])
-    fr_answered = Q(first_responded_at__isnull=False)
-    fr_late_unanswered = Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
-    stopped_in_range = Q(resolution_met__isnull=False, stopped_at__gte=params.start, stopped_at__lt=params.end)
-    breached_open = Q(
-        status__in=workflow.ACTIVE_STATUSES,
-        resolution_breached=True,
-        resolution_due_at__gte=params.start,
-        resolution_due_at__lt=params.end,
+def stopped_in(tickets: QuerySet[Ticket], params: ReportParams) -> QuerySet[Ticket]:
+    """The tickets whose resolution clock stopped in the range (``stopped_at``, kept by the database)."""
+    return tickets.filter(in_range("stopped_at", params))
+
+
+def compliance(
+    tickets: QuerySet[Ticket],
+    params: ReportParams,
+    now: datetime,
+    group: tuple[str, ...],
+    *,
+    stopped: dict | None = None,
+) -> dict[tuple, dict[str, int]]:
+    """``{group values: {fr_judged, fr_met, res_judged, res_met}}``, one query per instant judged.
+
+    Each query reads one index range: first-response due times, stopped clocks
+    (unless the caller counted them already with ``RESOLUTION_COUNTS`` and gives them
+    as ``stopped``), and recorded breaches of active tickets.
+    """
+    if stopped is None:
+        stopped = grouped(stopped_in(tickets, params), group, **RESOLUTION_COUNTS)
+    first_response = grouped(
+        tickets.filter(in_range("first_response_due_at", params)),
+        group,
+        # Answered, or unanswered past the due time; met when answered by it (that clock never pauses).
+        fr_judged=count_where(Q(first_responded_at__isnull=False) | Q(first_response_due_at__lt=now)),
+        fr_met=count_where(Q(first_responded_at__lte=F("first_response_due_at"))),
     )
-    return {
-        "fr_judged": fr_due & (fr_answered | fr_late_unanswered),
-        "fr_met": fr_due & fr_answered & Q(first_responded_at__lte=F("first_response_due_at")),
-        "res_judged": stopped_in_range | breached_open,
-        "res_met": stopped_in_range & Q(resolution_met=True),
-    }
-
-
-def compliance_counts(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> tuple[QuerySet, dict]:
-    """The tickets annotated for counting, and the counts: the caller groups with ``values(...)``."""
-    conditions = judged_conditions(params, now)
-    return tickets.annotate(stopped_at=Coalesce("resolved_at", "closed_at")).order_by(), {
-        name: Count("id", filter=condition) for name, condition in conditions.items()
-    }
+    breached_open = grouped(
+        tickets.filter(in_range("resolution_due_at", params), resolution_breached=True).filter(
+            status__in=workflow.ACTIVE_STATUSES
+        ),
+        group,
+        res_judged=Count("*"),
+    )
+    counts: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    for found in (first_response, stopped, breached_open):
+        for key, row in found.items():
+            for name in COUNTS:
+                counts[key][name] += row.get(name) or 0
+    return counts
 
 
 def _row(dimension: str, key: Any, label: str, counts: dict[str, int]) -> dict[str, Any]:
@@ -94,38 +112,34 @@ def _row(dimension: str, key: Any, label: str, counts: dict[str, int]) -> dict[s
     }
 
 
-def sla(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
-    """Compliance rows per priority (urgent first), policy and team (by name), and the totals: 3 queries.
+def _labels(dimension: str, keys: set[Any]) -> dict[Any, str]:
+    if dimension == "priority":
+        return {key: str(Priority(key).label) for key in keys}
+    model = SLAPolicy if dimension == "policy" else Team
+    names = dict(model.objects.filter(pk__in=[key for key in keys if key is not None]).values_list("pk", "name"))
+    return {key: names.get(key, "—") for key in keys}
 
-    Every ticket has a priority, so the totals are the sum of the priority groups:
-    no fourth pass over the tickets.
+
+def sla(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
+    """Compliance rows per priority (urgent first), policy and team (by name), and the totals: 5 queries.
+
+    The tickets are counted once per (priority, policy, team); each dimension's rows
+    and the totals are sums of those few groups, never a loop over tickets.
     """
-    annotated, counts = compliance_counts(tickets, params, now)
-    # Every judged ticket has one of these in the range: scan those rows, not the whole table.
-    annotated = annotated.filter(
-        in_range("first_response_due_at", params)
-        | in_range("resolved_at", params)
-        | in_range("closed_at", params)
-        | in_range("resolution_due_at", params)
-    )
+    counts = compliance(tickets, params, now, tuple(DIMENSIONS.values()))
     rows: list[dict[str, Any]] = []
-    total = dict.fromkeys(counts, 0)
-    for dimension, (key_field, label_field) in DIMENSIONS.items():
-        grouped = list(annotated.values(*dict.fromkeys([key_field, label_field])).annotate(**counts))
+    for index, dimension in enumerate(DIMENSIONS):
+        sums: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+        for key, found in counts.items():
+            for name in COUNTS:
+                sums[key[index]][name] += found[name]
+        judged = {key: found for key, found in sums.items() if found["fr_judged"] or found["res_judged"]}
+        labels = _labels(dimension, set(judged))
+        found_rows = [_row(dimension, key, labels[key], found) for key, found in judged.items()]
         if dimension == "priority":
-            for group in grouped:
-                for name in counts:
-                    total[name] += group[name]
-        found = [
-            _row(dimension, group[key_field], str(group[label_field] or "—"), group)
-            for group in grouped
-            if group["fr_judged"] or group["res_judged"]
-        ]
-        if dimension == "priority":
-            found.sort(key=lambda row: PRIORITY_RANK[Priority(row["key"])])
-            for row in found:
-                row["label"] = str(Priority(row["key"]).label)
+            found_rows.sort(key=lambda row: PRIORITY_RANK[Priority(row["key"])])
         else:
-            found.sort(key=lambda row: (row["key"] is None, row["label"]))
-        rows.extend(found)
+            found_rows.sort(key=lambda row: (row["key"] is None, row["label"]))
+        rows.extend(found_rows)
+    total = {name: sum(found[name] for found in counts.values()) for name in COUNTS}
     return {"results": rows, "totals": _row("all", None, "All", total)}

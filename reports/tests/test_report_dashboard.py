@@ -80,7 +80,8 @@ def desk(settings):
 
 
 def test_the_figures(desk, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    # 8 on PostgreSQL; SQLite takes each of the two medians in a query of its own.
+    with django_assert_max_num_queries(10):
         figures = dashboard(Ticket.objects.all(), RANGE, NOW)
     assert (figures["created"], figures["resolved"]) == (4, 2)  # A B C G created in range (D in Feb); A B resolved
     assert (figures["unassigned"], figures["overdue"]) == (1, 2)  # C; C (answer late) and G (breach recorded)

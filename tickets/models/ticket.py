@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +14,53 @@ from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Pr
 from tickets.sla import Clock, SlaState, sla_state
 from tickets.workflow import ACTIVE_STATUSES, SLA_PAUSED, SLA_RUNNING, SLA_STOPPED
 
+# What every report index carries after its instant: scope, filters and report groups.
+_REPORT_KEYS = ["priority", "team", "category", "assignee", "sla_policy"]
 _ACTIVE = models.Q(status__in=sorted(ACTIVE_STATUSES))
 _FIRST_RESPONSE_OPEN = _ACTIVE & models.Q(first_responded_at__isnull=True, first_response_due_at__isnull=False)
 _RESOLUTION_RUNNING = models.Q(status__in=sorted(SLA_RUNNING), resolution_due_at__isnull=False)
+
+
+# The SLA clocks as sla_state() sees them (tickets/sla.py): only with a policy, and a clock
+# only with a positive target (and, for first response, a due time).
+HAS_POLICY = models.Q(sla_policy__isnull=False)
+FIRST_RESPONSE_CLOCK = HAS_POLICY & models.Q(
+    sla_first_response_minutes__isnull=False, sla_first_response_minutes__gt=0, first_response_due_at__isnull=False
+)
+RESOLUTION_CLOCK = HAS_POLICY & models.Q(sla_resolution_minutes__isnull=False, sla_resolution_minutes__gt=0)
+# Breached whatever the time: recorded, or met after the due time.
+_BREACHED = (
+    FIRST_RESPONSE_CLOCK
+    & (
+        models.Q(first_response_breached=True)
+        | models.Q(first_responded_at__isnull=False, first_responded_at__gt=models.F("first_response_due_at"))
+    )
+) | (
+    RESOLUTION_CLOCK
+    & (
+        models.Q(resolution_breached=True)
+        | models.Q(
+            resolution_due_at__isnull=False,
+            resolved_at__isnull=False,
+            resolved_at__gt=models.F("resolution_due_at"),
+        )
+    )
+)
+# Clocks not met yet, which breach once their due time passes.
+_FIRST_RESPONSE_UNMET = FIRST_RESPONSE_CLOCK & models.Q(first_responded_at__isnull=True)
+_RESOLUTION_UNMET = RESOLUTION_CLOCK & models.Q(resolution_due_at__isnull=False, resolved_at__isnull=True)
+
+
+def _earlier_due(first_response: models.Q, resolution: models.Q) -> models.Case:
+    """The earlier of the two due times among the clocks the conditions select; NULL for neither."""
+    return models.Case(
+        models.When(
+            first_response & resolution & models.Q(resolution_due_at__lt=models.F("first_response_due_at")),
+            then=models.F("resolution_due_at"),
+        ),
+        models.When(first_response, then=models.F("first_response_due_at")),
+        models.When(resolution, then=models.F("resolution_due_at")),
+    )
 
 
 def _in(field: str, values: list[str], *, blank: bool = False) -> models.Q:
@@ -146,6 +191,13 @@ class Ticket(models.Model):
 
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the resolution clock stopped: resolved, or closed without a resolution. Kept by the
+    # database so reports find the clocks that stopped in a range with an index-only scan.
+    stopped_at = models.GeneratedField(
+        expression=Coalesce("resolved_at", "closed_at"),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -156,17 +208,21 @@ class Ticket(models.Model):
         output_field=models.PositiveSmallIntegerField(),
         db_persist=True,
     )
+    # The SLA state "breached" at any instant ``now`` is ``sla_breached or sla_breaches_at < now``
+    # (tickets.selectors.sla_breached_condition): both kept by the database, so counting the
+    # breached tickets reads one index.
+    sla_breached = models.GeneratedField(
+        expression=models.Case(models.When(_BREACHED, then=models.Value(True)), default=models.Value(False)),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    sla_breaches_at = models.GeneratedField(
+        expression=_earlier_due(_FIRST_RESPONSE_UNMET, _RESOLUTION_UNMET),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
     queue_due = models.GeneratedField(
-        expression=models.Case(
-            models.When(
-                _FIRST_RESPONSE_OPEN
-                & _RESOLUTION_RUNNING
-                & models.Q(resolution_due_at__lt=models.F("first_response_due_at")),
-                then=models.F("resolution_due_at"),
-            ),
-            models.When(_FIRST_RESPONSE_OPEN, then=models.F("first_response_due_at")),
-            models.When(_RESOLUTION_RUNNING, then=models.F("resolution_due_at")),
-        ),
+        expression=_earlier_due(_FIRST_RESPONSE_OPEN, _RESOLUTION_RUNNING),
         output_field=models.DateTimeField(),
         db_persist=True,
     )
@@ -183,13 +239,40 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-created_at"], name="ticket_org_created_idx"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
             models.Index(fields=["-updated_at"], name="ticket_updated_idx"),
-            models.Index(fields=["first_response_due_at"], name="ticket_fr_due_idx"),
             models.Index(fields=["resolution_due_at"], name="ticket_res_due_idx"),
             models.Index(fields=["first_response_at_risk_at"], name="ticket_fr_risk_idx"),
             models.Index(fields=["resolution_at_risk_at"], name="ticket_res_risk_idx"),
             models.Index(fields=["category", "status"], name="ticket_category_status_idx"),
             models.Index(
                 fields=["queue_group", "queue_due", "priority_rank", "-updated_at", "-id"], name="ticket_queue_idx"
+            ),
+            # Reports: one index per instant a report counts from, holding what reports group and
+            # filter on (the scope's assignee and team, the filters' category and priority), so a
+            # range is counted by an index-only scan, never by reading the wide ticket rows.
+            # The first-response one also serves the SLA sweep.
+            models.Index(fields=["created_at", *_REPORT_KEYS, "status"], name="ticket_report_created_idx"),
+            models.Index(fields=["resolved_at", *_REPORT_KEYS], name="ticket_report_resolved_idx"),
+            models.Index(
+                fields=["first_responded_at", *_REPORT_KEYS, "first_response_minutes"], name="ticket_report_fr_idx"
+            ),
+            models.Index(
+                fields=["first_response_due_at", *_REPORT_KEYS, "first_responded_at"], name="ticket_fr_due_idx"
+            ),
+            models.Index(
+                fields=["stopped_at", *_REPORT_KEYS, "resolution_minutes", "resolution_met"],
+                name="ticket_report_stopped_idx",
+            ),
+            # Active tickets: what the reports count of the work open now (aging, unassigned, overdue).
+            models.Index(
+                fields=["created_at", *_REPORT_KEYS, "sla_breached", "sla_breaches_at"],
+                condition=_ACTIVE,
+                name="ticket_report_active_idx",
+            ),
+            # Active tickets whose resolution breach was recorded: few, judged by their due time.
+            models.Index(
+                fields=["resolution_due_at", *_REPORT_KEYS],
+                condition=_ACTIVE & models.Q(resolution_breached=True),
+                name="ticket_report_breached_idx",
             ),
         ]
         constraints = [

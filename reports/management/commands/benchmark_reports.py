@@ -11,7 +11,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--tickets", type=int, default=1_000_000, help="How many benchmark tickets to hold.")
         parser.add_argument("--runs", type=int, default=5, help="Timed requests per report.")
-        parser.add_argument("--days", type=int, default=90, help="The reports' date range, ending today.")
+        parser.add_argument(
+            "--days", type=int, default=30, help="The reports' date range, ending today (the API's default: 30)."
+        )
 
     def handle(self, *args, tickets: int, runs: int, days: int, **options) -> None:
         try:
