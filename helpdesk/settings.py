@@ -7,6 +7,8 @@ Celery broker under ``var/``, with no other service.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import timedelta
 from pathlib import Path
 
@@ -326,3 +328,21 @@ REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60, minimum=0)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 # Portal sign-ups stay inactive until the customer opens the link emailed to them.
 PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)
+
+# --- Integrations -----------------------------------------------------------
+
+# Fernet keys (comma-separated) that encrypt the external desks' secrets at rest: the first
+# encrypts, every one decrypts, so a new key goes first and an old one stays until re-encrypted.
+# Unset: a key derived from SECRET_KEY (integrations/crypto.py; check integrations.W001 warns in
+# production). Make one with `python -m integrations.crypto`.
+INTEGRATIONS_ENCRYPTION_KEY = env_list("INTEGRATIONS_ENCRYPTION_KEY", [])
+for _position, _key in enumerate(INTEGRATIONS_ENCRYPTION_KEY, start=1):
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (ValueError, binascii.Error):
+        _valid = False
+    if not _valid:
+        # Never echo the value: it is a secret.
+        raise ImproperlyConfigured(
+            f"INTEGRATIONS_ENCRYPTION_KEY: key {_position} is not a Fernet key (32 bytes, url-safe base64)."
+        )
