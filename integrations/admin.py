@@ -2,7 +2,7 @@
 
 Secrets are write-only here: a secret field is a password box that never shows the stored
 value, leaving it blank keeps that value, and "clear" empties it; the page says only whether
-each is set. ``RemoteLinkInline`` is for the ticket page (staff may view it).
+each is set. ``remote_links_panel`` shows a ticket's remote links on its page in the console.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_access import AdminOnly, is_admin, is_staff
+from accounts.admin_access import AdminOnly, is_admin
+from accounts.models import User
 from integrations.models import SECRET_FIELDS, Connection, RemoteLink, SyncLogEntry
 from integrations.services import connection_save
+from tickets.admin.console import TICKET_PAGE_PANELS
+from tickets.models import Ticket
 
 RECENT_LOG_ENTRIES = 20
 API_TOKEN_WARNING = _(
@@ -321,41 +324,29 @@ class RemoteLinkAdmin(ReadOnlyRecords, admin.ModelAdmin):
         return super().get_queryset(request).defer(*(f"connection__{name}" for name in SECRET_FIELDS))
 
 
-class RemoteLinkInline(admin.TabularInline):
-    """Where a ticket lives on the external desks, for the ticket page: read-only, staff may view it.
+def remote_links_panel(ticket: Ticket, user: User) -> tuple[str, dict] | None:
+    """The ticket page's "External desks" panel: where the ticket lives remotely (one query).
 
-    Attach it with ``inlines = [..., RemoteLinkInline]`` on the ticket's ModelAdmin.
+    Registered in ``tickets.admin.console.TICKET_PAGE_PANELS``; nothing shows for a ticket
+    that no connection syncs. The connections' secrets are never loaded.
     """
+    links = (
+        RemoteLink.objects.filter(ticket=ticket)
+        .select_related("connection")
+        .defer(*(f"connection__{name}" for name in SECRET_FIELDS))
+        .order_by("connection__name")
+    )
+    rows = [
+        {
+            "connection": link.connection.name,
+            "remote": remote_link(link),
+            "state": link.get_push_state_display(),
+            "pushed": link.last_pushed_at,
+            "pulled": link.last_pulled_at,
+        }
+        for link in links
+    ]
+    return ("admin/integrations/remote_links_panel.html", {"links": rows}) if rows else None
 
-    model = RemoteLink
-    fk_name = "ticket"
-    fields = ["connection", "remote", "push_state", "last_pushed_at", "last_pulled_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    verbose_name_plural = _("external desks")
 
-    @admin.display(description=_("remote id"))
-    def remote(self, obj: RemoteLink) -> SafeString | str:
-        return remote_link(obj)
-
-    def get_queryset(self, request: HttpRequest):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("connection")
-            .defer(*(f"connection__{name}" for name in SECRET_FIELDS))
-        )
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_staff(request)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+TICKET_PAGE_PANELS.append(remote_links_panel)

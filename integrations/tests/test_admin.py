@@ -3,11 +3,9 @@
 import json
 
 import pytest
-from django.contrib import admin
-from django.test import RequestFactory
 from django.urls import reverse
 
-from integrations.admin import RemoteLinkInline, remote_link
+from integrations.admin import remote_link, remote_links_panel
 from integrations.models import SECRET_FIELDS, AuthMethod, Connection, Outcome
 from integrations.tests.factories import (
     RemoteLinkFactory,
@@ -15,7 +13,6 @@ from integrations.tests.factories import (
     ZendeskConnectionFactory,
     ZohoConnectionFactory,
 )
-from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -223,28 +220,39 @@ class TestChangelists:
         ]
 
 
-class TestRemoteLinkInline:
-    def test_staff_view_it_read_only_and_customers_not(self, agent, customer):
-        inline = RemoteLinkInline(Ticket, admin.site)
-        request = RequestFactory().get("/")
-        request.user = agent
-        assert inline.has_view_permission(request)
-        assert not (inline.has_add_permission(request) or inline.has_change_permission(request))
-        assert not inline.has_delete_permission(request)
-        request.user = customer
-        assert not inline.has_view_permission(request)
+class TestRemoteLinksPanel:
+    """The ticket page in the console shows where the ticket lives on the external desks."""
 
-    def test_it_lists_the_tickets_links_in_one_query(self, agent, django_assert_num_queries):
+    def test_an_agent_sees_each_link_of_the_ticket_on_its_page(self, client, agent):
+        link = RemoteLinkFactory(remote_id="77", remote_url="https://acme.zendesk.com/agent/tickets/77")
+        RemoteLinkFactory(ticket=link.ticket, connection=ZohoConnectionFactory(name="Zoho EU"), remote_id="")
+        other = RemoteLinkFactory(remote_id="99")
+        client.force_login(agent)
+        html = client.get(reverse("admin:tickets_ticket_change", args=[link.ticket.pk])).content.decode()
+        assert "External desks" in html
+        assert 'href="https://acme.zendesk.com/agent/tickets/77"' in html
+        assert "Zoho EU" in html and "not created yet" in html
+        assert f">{other.remote_id}<" not in html
+        for name in SECRET_FIELDS:
+            secret = getattr(link.connection, name)
+            assert not secret or secret not in html
+
+    def test_a_ticket_no_desk_syncs_has_no_panel(self, client, agent):
+        link = RemoteLinkFactory()
+        ticket = link.ticket
+        link.delete()
+        client.force_login(agent)
+        html = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
+        assert ticket.subject in html
+        assert "External desks" not in html
+
+    def test_the_panel_is_one_query_whatever_the_links(self, agent, django_assert_num_queries):
         link = RemoteLinkFactory()
         RemoteLinkFactory(ticket=link.ticket, connection=ZohoConnectionFactory())
-        RemoteLinkFactory()
-        request = RequestFactory().get("/")
-        request.user = agent
-        inline = RemoteLinkInline(Ticket, admin.site)
         with django_assert_num_queries(1):
-            rows = list(inline.get_queryset(request).filter(ticket=link.ticket))
-            names = sorted(str(row.connection) for row in rows)
-        assert len(names) == 2
+            template, context = remote_links_panel(link.ticket, agent)
+        assert template == "admin/integrations/remote_links_panel.html"
+        assert len(context["links"]) == 2
 
     def test_the_remote_id_links_only_to_web_addresses(self):
         link = RemoteLinkFactory.build(remote_id="77", remote_url="https://acme.zendesk.com/agent/tickets/77")

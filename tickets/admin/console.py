@@ -7,6 +7,8 @@ what changed, keeping the agent's draft. Nothing is overwritten.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -43,6 +45,13 @@ QUICK_ACTIONS = {
     "resolve": gettext_lazy("Resolve"),
     "escalate": gettext_lazy("Escalate"),
 }
+
+
+# Panels other apps add to the ticket page's side column (integrations: where the ticket lives
+# on the external desks), so this module imports none of them. Each is called with the ticket and
+# the user and answers (template name, context) or None to show nothing.
+TicketPanel = Callable[[Ticket, User], tuple[str, dict] | None]
+TICKET_PAGE_PANELS: list[TicketPanel] = []
 
 
 def canned_values(ticket: Ticket, agent: User) -> dict[str, str]:
@@ -202,6 +211,7 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         .order_by("-created_at")[:10],
         "conflict": conflict,
         "guest_links": GuestLink.objects.live(timezone.now()).filter(ticket=ticket).select_related("user"),
+        "panels": [panel for panel in (make(ticket, user) for make in TICKET_PAGE_PANELS) if panel],
         "has_delete_permission": model_admin.has_delete_permission(request, ticket),
         "media": model_admin.media,
         "is_nav_sidebar_enabled": False,
