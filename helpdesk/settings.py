@@ -156,6 +156,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "notifications-relay": {"task": "tickets.tasks.notifications_relay", "schedule": 60.0},
+    "integrations-push-relay": {"task": "integrations.tasks.push_pending_relay", "schedule": 60.0},
+    "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
 }
 
 # --- Auth -------------------------------------------------------------------
