@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from integrations.api import zoho
+from integrations.api import zendesk, zendesk_auth, zoho
 
 app_name = "integrations-api"
 
@@ -12,4 +12,28 @@ urlpatterns = [
     re_path(
         r"^zoho/requests/(?P<ticket_id>\d{1,30})/?$", zoho.ZohoRequestDetailView.as_view(), name="zoho-request-detail"
     ),
+    # Seed 001 (Zendesk).
+    re_path(r"^zendesk/tickets/?$", zendesk.TicketsView.as_view(), name="zendesk-tickets"),
+    re_path(r"^zendesk/tickets/(?P<ticket_id>\d{1,18})/?$", zendesk.TicketDetailView.as_view(), name="zendesk-ticket"),
+    re_path(
+        r"^zendesk/tickets/(?P<ticket_id>\d{1,18})/comments/?$",
+        zendesk.TicketCommentsView.as_view(),
+        name="zendesk-ticket-comments",
+    ),
+    re_path(r"^zendesk/users/?$", zendesk.UsersView.as_view(), name="zendesk-users"),
+    re_path(r"^zendesk/users/(?P<user_id>\d{1,18})/?$", zendesk.UserDetailView.as_view(), name="zendesk-user"),
+    re_path(r"^zendesk/organizations/?$", zendesk.OrganizationsView.as_view(), name="zendesk-organizations"),
+    re_path(
+        r"^zendesk/organizations/(?P<organization_id>\d{1,18})/?$",
+        zendesk.OrganizationDetailView.as_view(),
+        name="zendesk-organization",
+    ),
+    re_path(r"^zendesk/search/tickets/?$", zendesk.SearchTicketsView.as_view(), name="zendesk-search-tickets"),
+    re_path(r"^zendesk/analytics/tickets/?$", zendesk.AnalyticsTicketsView.as_view(), name="zendesk-analytics"),
+    re_path(r"^zendesk/health/?$", zendesk.HealthView.as_view(), name="zendesk-health"),
+    re_path(r"^zendesk/oauth/start/?$", zendesk_auth.OAuthStartView.as_view(), name="zendesk-oauth-start"),
+    re_path(r"^zendesk/oauth/callback/?$", zendesk_auth.OAuthCallbackView.as_view(), name="zendesk-oauth-callback"),
+    re_path(r"^zendesk/auth/status/?$", zendesk_auth.AuthStatusView.as_view(), name="zendesk-auth-status"),
+    re_path(r"^zendesk/auth/refresh/?$", zendesk_auth.AuthRefreshView.as_view(), name="zendesk-auth-refresh"),
+    re_path(r"^zendesk/auth/?$", zendesk_auth.AuthRevokeView.as_view(), name="zendesk-auth"),
 ]
