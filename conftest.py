@@ -8,6 +8,20 @@ from accounts.roles import Role
 from accounts.tests.factories import OrganizationFactory, TeamFactory, UserFactory
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Every transactional database test restores the migrated data it emptied.
+
+    A transactional test ends by flushing every table, and Django then re-creates the
+    content types under new ids; a later test with ``serialized_rollback`` would reload
+    the old ids and fail. With the flag on every such test, each one reloads what the
+    migrations made and none re-creates it behind the others' back.
+    """
+    marker = item.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+        flagged = pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True})
+        item.add_marker(flagged, append=False)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _own_task_queue():
     """Tasks the suite enqueues go to a queue of this run only, never to a shared broker's default queue."""
