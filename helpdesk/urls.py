@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/integrations/", include("integrations.api.urls")),
     path("api/v1/", include("helpdesk.api.urls")),
+    path("integrations/", include("integrations.urls")),
     re_path(r"^api/", api_not_found),
 ]

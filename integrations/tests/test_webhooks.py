@@ -1,0 +1,101 @@
+"""Webhooks: Zendesk's signature and freshness checked, Zoho's validation answered, work left to Celery."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from helpdesk.celery import app
+from integrations.models import RemoteLink, SyncLogEntry
+from integrations.sync.push import push_ticket
+from integrations.tests import sync_support
+from integrations.tests.sync_support import fast_desk, zendesk_connection, zoho_connection
+from tickets.models import Ticket
+from tickets.services import ticket_create
+from tickets.tests.factories import category
+
+pytestmark = pytest.mark.django_db
+zendesk, zoho = sync_support.zendesk, sync_support.zoho
+ZENDESK_URL, ZOHO_URL = "/integrations/zendesk/webhook", "/integrations/zoho/webhook"
+
+
+@pytest.fixture
+def eager():
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def post_zendesk(client, fake, event, *, timestamp=None, query=""):
+    body = json.dumps(event).encode()
+    headers = fake.webhook_headers(body, timestamp)
+    return client.post(
+        ZENDESK_URL + query, data=body, content_type="application/json", headers={**headers, "Content-Type": None}
+    )
+
+
+def test_zendesk_signed_delivery_pulls_the_ticket(client, zendesk, customer, eager):
+    connection = zendesk_connection(zendesk)
+    ticket = ticket_create(actor=customer, subject="Fax", description="Broken.", category=category())
+    link = push_ticket(connection, ticket, desk=fast_desk(connection))
+    zendesk.set_status(int(link.remote_id), "solved")
+
+    answer = post_zendesk(client, zendesk, zendesk.webhook_event("ticket.status_changed", int(link.remote_id)))
+
+    assert answer.status_code == 200 and answer.json()["queued"] == 1
+    assert Ticket.objects.get(pk=ticket.pk).status == "resolved"
+    assert SyncLogEntry.objects.filter(direction="webhook", outcome="ok").count() == 1
+
+
+def test_zendesk_bad_signature_and_stale_timestamp_are_refused(client, zendesk):
+    connection = zendesk_connection(zendesk)
+    event = zendesk.webhook_event("ticket.created", 1)
+    body = json.dumps(event).encode()
+    headers = zendesk.webhook_headers(body)
+    headers["X-Zendesk-Webhook-Signature"] = "AAAA" + headers["X-Zendesk-Webhook-Signature"][4:]
+    forged = client.post(ZENDESK_URL, data=body, content_type="application/json", headers=headers)
+    assert forged.status_code == 401 and forged.json()["code"] == "UNAUTHORIZED"
+
+    for skew in (timedelta(minutes=-6), timedelta(minutes=6)):
+        stamp = (datetime.now(UTC) + skew).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer = post_zendesk(client, zendesk, event, timestamp=stamp, query=f"?connection={connection.pk}")
+        assert answer.status_code == 401 and answer.json()["status"] == "error"
+    assert SyncLogEntry.objects.filter(direction="webhook", outcome="failed").count() == 2
+    assert connection.webhook_secret not in "".join(SyncLogEntry.objects.values_list("message", flat=True))
+    assert client.get(ZENDESK_URL).status_code == 405
+
+
+def test_zendesk_live_delivery_answers_within_a_second(live_server, zendesk):
+    zendesk_connection(zendesk)
+    started = time.monotonic()
+    status, body = zendesk.deliver_webhook(
+        live_server.url + ZENDESK_URL, zendesk.webhook_event("ticket.comment_added", 12345)
+    )
+    assert status == 200, body
+    assert time.monotonic() - started < 1.0
+
+
+def test_zoho_validation_get_and_empty_post(client, zoho):
+    zoho_connection(zoho)
+    assert client.get(ZOHO_URL).status_code == 200
+    answer = client.post(ZOHO_URL, data=b"[]", content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["queued"] == 0
+
+
+def test_zoho_events_pull_each_ticket_once(client, zoho, eager):
+    connection = zoho_connection(zoho, webhook_secret="zoho-hook-secret-123")
+    remote = zoho.create_ticket("Invoice wrong", contact_email="payer@example.com", description="Twice.")
+    zoho.add_comment(remote["id"], "Refund sent.", is_public=True)
+    events = zoho.events[-2:]
+    url = f"{ZOHO_URL}?connection={connection.pk}"
+
+    refused = client.post(url, data=json.dumps(events), content_type="application/json")
+    assert refused.status_code == 401
+
+    answer = client.post(url + "&secret=zoho-hook-secret-123", data=json.dumps(events), content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["queued"] == 1
+    link = RemoteLink.objects.get(connection=connection, remote_id=remote["id"])
+    assert link.ticket.channel == "zoho" and link.ticket.comments.count() == 1
