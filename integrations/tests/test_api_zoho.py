@@ -75,7 +75,7 @@ def test_create_opens_the_local_ticket_and_the_zoho_ticket_and_answers_seed_000s
     remote = fake.get_ticket(link.remote_id)
     assert remote["subject"] == BODY["subject"] and remote["description"] == BODY["description"]
     assert remote["email"] == "employee@company.com"
-    assert SyncLogEntry.objects.get(connection=connection, action="create_ticket").outcome == "ok"
+    assert SyncLogEntry.objects.get(connection=connection, action="push_ticket").outcome == "ok"
     for secret in secrets_of(connection):
         assert secret not in response.content.decode()
 
