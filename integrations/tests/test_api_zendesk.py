@@ -10,7 +10,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from integrations.models import Connection
-from integrations.zendesk import client as zendesk_client
 from integrations.zendesk.fake import FakeZendesk
 from tickets.models import Ticket
 
@@ -20,16 +19,6 @@ EMAIL, API_TOKEN = "agent@acme.test", "api-token-0123456789abcdef"
 BASE = "/api/v1/integrations/zendesk"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _forget_api_token_warnings():
-    """ZendeskClient warns once per connection id per process, and ids are reused from test to test:
-    leave no id behind, so a later test of that warning still sees it."""
-    warned = zendesk_client._warned
-    before = set(warned)
-    yield
-    warned.intersection_update(before)
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # Zendesk's cursor-paging maximum
-_warned: set[int] = set()
+# Connections warned about in this process, by id and creation time (an id alone can be reused).
+_warned: set[tuple[int, object]] = set()
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ class ZendeskClient:
         self.connection = connection
         self.http: JsonHttp = http_for(connection, timeout=timeout, retry=retry, sleep=sleep)
         warning = api_token_warning(connection)
-        if warning and connection.pk not in _warned:
-            _warned.add(connection.pk)
+        once = (connection.pk, connection.created_at)
+        if warning and once not in _warned:
+            _warned.add(once)
             logger.warning("%s", warning)
 
     # -- plumbing ------------------------------------------------------------------------------
