@@ -314,6 +314,8 @@ LOGGING = {
         # The request log middleware writes one line per request; these would repeat it.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # Its debug lines carry whole URLs, and Zoho's token request has secrets in its query string.
+        "urllib3": {"level": "WARNING"},
     },
 }
 

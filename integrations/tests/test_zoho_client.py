@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -67,14 +68,18 @@ def token_requests(fake: FakeZoho):
     return [r for r in fake.requests if r.path.startswith("/oauth/v2/token")]
 
 
-def test_the_first_call_mints_a_token_without_secrets_in_the_url_and_sends_org_id(fake, client, caplog):
-    caplog.set_level(logging.DEBUG)  # urllib3 logs every URL at DEBUG
+def test_the_first_call_mints_a_token_without_secrets_in_the_logs_and_sends_org_id(fake, client, caplog):
+    caplog.set_level(logging.DEBUG)
     ticket = client.create_ticket({"subject": "Printer on fire", "contact": {"email": "cee@example.com"}})
     assert ticket["subject"] == "Printer on fire" and ticket["departmentId"] == fake.department_id
 
     (refresh,) = token_requests(fake)
-    assert refresh.method == "POST" and refresh.path == "/oauth/v2/token"  # no query string
+    # As Zoho documents it: the parameters in the query string (and the same in the form body).
+    query = parse_qs(urlsplit(refresh.path).query)
+    assert refresh.method == "POST" and query["grant_type"] == ["refresh_token"]
+    assert parse_qs(refresh.body.decode()) == query
     secret_refresh = str(client.connection.refresh_token)
+    assert query["refresh_token"] == [secret_refresh]
     assert secret_refresh not in caplog.text and CLIENT_SECRET not in caplog.text
     desk = [r for r in fake.requests if r.path.startswith("/api/v1/")]
     assert desk[0].headers["authorization"] == f"Zoho-oauthtoken {client.connection.access_token}"
