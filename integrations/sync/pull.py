@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +56,7 @@ from integrations.sync.outbox import push_enqueue, suppress_push
 from tickets.choices import Channel, Priority
 from tickets.models import Category, Ticket
 from tickets.services import comment_add, ticket_create
+from tickets.services.notifications import notifications_muted
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +85,20 @@ class PullResult:
 class _Puller:
     """The state of one pull run: the desk, users looked up, the category new tickets get."""
 
-    def __init__(self, connection: Connection, desk: Desk, result: PullResult) -> None:
+    def __init__(self, connection: Connection, desk: Desk, result: PullResult, *, importing: bool = False) -> None:
         self.connection = connection
         self.desk = desk
         self.result = result
+        self.importing = importing
         self._users: dict[str, User | None] = {}
         self._category: Category | None = None
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A pull's writes: never pushed back to the desk they came from, and nobody is emailed about
+        what that desk already told them (customers); an import of history notifies nobody at all."""
+        with suppress_push(self.connection), notifications_muted("everyone" if self.importing else "customers"):
+            yield
 
     # -- one remote ticket -------------------------------------------------------------------
 
@@ -159,7 +169,7 @@ class _Puller:
             self._log("create_ticket", Outcome.SKIPPED, f"Remote ticket {remote.id} has no requester email.", remote.id)
             return None
         team = self.connection.team
-        with suppress_push(self.connection), transaction.atomic():
+        with self._writing(), transaction.atomic():
             requester = self._user(email) or customer_for_email(email=email)
             self._users[email.strip().lower()] = requester
             if name and not requester.full_name and not requester.has_usable_password():
@@ -201,7 +211,7 @@ class _Puller:
             theirs = {k: v for k, v in (("status", status), ("priority", priority)) if v is not None}
             ours = {name: getattr(ticket, name) for name in theirs}
             later_here = remote.updated_at is not None and local_changed_at > remote.updated_at
-            with suppress_push(self.connection), transaction.atomic():
+            with self._writing(), transaction.atomic():
                 if local_pending and later_here:
                     # Ours is the later change: keep it; the pending push sends it.
                     conflict_record(
@@ -267,7 +277,7 @@ class _Puller:
             self._log("pull_comment", Outcome.SKIPPED, f"No local author for internal note {note.id}.", note.id)
             return
         try:
-            with suppress_push(self.connection), transaction.atomic():
+            with self._writing(), transaction.atomic():
                 comment = comment_add(
                     actor=author,
                     ticket=ticket,
@@ -339,7 +349,7 @@ def pull_changes(
         return None
     desk = desk or desk_for(connection)
     result = PullResult()
-    puller = _Puller(connection, desk, result)
+    puller = _Puller(connection, desk, result, importing=kind == IMPORT_KIND)
     direction = Direction.IMPORT if kind == IMPORT_KIND else Direction.PULL
     try:
         if connection.provider == Provider.ZENDESK:

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from integrations.models import RemoteLink, SyncState
 from integrations.tests import sync_support
 from integrations.tests.sync_support import zendesk_connection, zoho_connection
-from tickets.models import Comment, Ticket
+from tickets.models import Comment, Notification, Ticket
 
 pytestmark = pytest.mark.django_db
 zendesk, zoho = sync_support.zendesk, sync_support.zoho
@@ -41,6 +41,8 @@ def test_import_zendesk_stops_and_resumes_without_duplicates(zendesk):
 
     run("import_zendesk", connection, batch=2)  # again: nothing twice
     assert Ticket.objects.count() == 5 and Comment.objects.count() == 5
+    # History is not news: nobody, customer or staff, is notified of an imported ticket or reply.
+    assert not Notification.objects.exists()
 
 
 def test_import_zoho_resumes_from_the_watermark(zoho):

@@ -14,7 +14,7 @@ from integrations.sync.pull import pull_changes, pull_remote_ticket
 from integrations.sync.push import push_ticket
 from integrations.tests import sync_support
 from integrations.tests.sync_support import fast_desk, zendesk_connection, zoho_connection
-from tickets.models import Comment, EventKind, Ticket, TicketEvent
+from tickets.models import Comment, EventKind, Notification, Ticket, TicketEvent
 from tickets.services import comment_add, ticket_create, ticket_transition
 from tickets.tests.factories import category
 
@@ -48,6 +48,8 @@ def test_zendesk_pull_brings_tickets_and_comments_by_their_authors(zendesk, agen
     assert comments == [("Reset it for you.", agent.email, False), ("Looks like phishing.", agent.email, True)]
     link = RemoteLink.objects.get(ticket=ticket)
     assert link.remote_id == str(remote["id"]) and link.push_state == PushState.SYNCED
+    # Zendesk already wrote to the customer about their ticket and the reply: we do not again.
+    assert not Notification.objects.filter(recipient=ticket.requester).exists()
     assert SyncState.objects.get(connection=connection, kind="pull_tickets").cursor
 
     # Nothing new: the second run adds nothing, and pushes nothing back.

@@ -10,7 +10,9 @@ a delivery task that runs twice sends one email.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -42,6 +44,26 @@ STALE_CLAIM = timedelta(minutes=15)
 RELAY_GRACE = timedelta(seconds=30)
 
 
+# Who gets no notification from the writes made inside ``notifications_muted``: "" (everyone gets theirs).
+_muted: ContextVar[str] = ContextVar("notifications_muted", default="")
+
+
+@contextmanager
+def notifications_muted(who: str) -> Iterator[None]:
+    """Within: no notification for ``who`` — "customers" or "everyone". Thread- and task-local.
+
+    A sync from an external desk mutes customers (their desk already wrote to them about
+    that reply or ticket, staff here still hear of it); importing history mutes everyone.
+    """
+    if who not in ("customers", "everyone"):
+        raise ValueError(f"notifications_muted: {who!r} is neither 'customers' nor 'everyone'")
+    token = _muted.set(who)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def notify(*, event: TicketEvent, kind: str, recipients: Iterable[User | None], exclude: User | None = None) -> int:
     """Write one notification per recipient for ``event`` (their preferences allowing); return how many."""
     return notify_many([(event, kind, [u for u in recipients if exclude is None or u is None or u.pk != exclude.pk])])
@@ -49,9 +71,16 @@ def notify(*, event: TicketEvent, kind: str, recipients: Iterable[User | None], 
 
 def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]]) -> int:
     """``notify`` for many events at once: one preference query and one insert, whatever the count."""
+    muted = _muted.get()
+    if muted == "everyone":
+        return 0
     wanted = []
     for event, kind, recipients in items:
-        people = {user.pk: user for user in recipients if user is not None and user.is_active}
+        people = {
+            user.pk: user
+            for user in recipients
+            if user is not None and user.is_active and not (muted == "customers" and not user.is_staff_role)
+        }
         wanted += [(event, kind, user) for user in people.values()]
     if not wanted:
         return 0

@@ -7,7 +7,12 @@ from django.utils import timezone
 from helpdesk.celery import app as celery_app
 from tickets import services
 from tickets.models import EmailStatus, Notification, NotificationKind, NotificationPreference
-from tickets.services.notifications import RELAY_GRACE, notification_send_email, notifications_relay
+from tickets.services.notifications import (
+    RELAY_GRACE,
+    notification_send_email,
+    notifications_muted,
+    notifications_relay,
+)
 from tickets.tests.factories import category
 
 K = NotificationKind
@@ -53,6 +58,27 @@ class TestWhoIsTold:
         assert notification_send_email(notification_id=notification.pk)
         body = mail.outbox[-1].body
         assert "New fuser fitted." in body and f"/portal/tickets/{ticket.pk}/" in body and "within 7 days" in body
+
+
+@pytest.mark.django_db
+class TestMuted:
+    def test_muting_customers_still_tells_staff(self, customer, agent, team_lead, team, manager):
+        with notifications_muted("customers"):
+            services.ticket_create(
+                actor=manager, requester=customer, subject="From the desk", category=category(), team=team
+            )
+        assert told(K.TICKET_CREATED) == sorted([agent.email, team_lead.email])
+
+    def test_muting_everyone_tells_nobody_and_ends_with_the_block(self, ticket, customer, agent):
+        with notifications_muted("everyone"):
+            services.comment_add(actor=agent, ticket=ticket, body="From history")
+        assert told(K.PUBLIC_REPLY) == []
+        services.comment_add(actor=agent, ticket=ticket, body="Today")
+        assert told(K.PUBLIC_REPLY) == [customer.email]
+
+    def test_only_the_two_audiences_can_be_muted(self):
+        with pytest.raises(ValueError, match="neither"), notifications_muted("agents"):
+            pass
 
 
 @pytest.mark.django_db
