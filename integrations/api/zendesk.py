@@ -211,7 +211,7 @@ class TicketCommentsView(ZendeskView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         with remote_errors():
-            ticket = self.zendesk.add_comment(int(ticket_id), fields["body"], public=fields["public"])
+            ticket = self.zendesk.add_comment(int(ticket_id), fields["body"], public=fields["public"]).ticket
         return Response(subset(ticket, TICKET_FIELDS), status=status.HTTP_201_CREATED)
 
 

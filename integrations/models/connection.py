@@ -76,9 +76,10 @@ class Connection(models.Model):
     """One external desk whose tickets sync with ours, with its credentials (encrypted) and health.
 
     Reading tokens: ``connection.access_token`` is the plaintext (a ``str``); ``""`` is "not
-    set"; ``access_token_expired()`` says when to refresh first. Writing them goes through ``integrations.services.connection_tokens_store``, a
-    compare-and-swap on ``token_version`` (see there), never through ``save()`` of a row
-    loaded earlier, which could put back a refresh token the desk has already revoked.
+    set"; ``access_token_expired()`` says when to refresh first. Writing them goes through
+    ``integrations.services.connection_tokens_store``, a compare-and-swap on ``token_version``
+    (see there), never through ``save()`` of a row loaded earlier, which could put back a
+    refresh token the desk has already revoked.
 
     URLs: ``api_base()`` is what REST paths are appended to (Zendesk: ``https://{sub}.zendesk.com``,
     paths start ``/api/v2/``; Zoho: ``https://desk.zoho.{dc}/api/v1``). ``accounts_base()`` is

@@ -136,13 +136,8 @@ class ZendeskDesk:
         return self.ticket(self.client.create_ticket(payload, external_id=key))
 
     def find_by_key(self, key: str, since: datetime) -> RemoteTicket | None:
-        """The ticket a lost create made, by its ``external_id``.
-
-        ``GET /tickets.json?external_id=`` rather than search: search lags behind a create, this
-        does not. The client has no method for it, so its plumbing is used (same auth and retries).
-        """
-        answer = self.client._call("GET", "tickets.json", params={"external_id": key})
-        for data in (answer.data or {}).get("tickets") or []:
+        """The ticket a lost create made, by its ``external_id`` (not search: search lags behind a create)."""
+        for data in self.client.tickets_by_external_id(key):
             if str(data.get("external_id")) == key:
                 return self.ticket(data)
         return None
@@ -151,8 +146,8 @@ class ZendeskDesk:
         return self.ticket(self.client.update_ticket(int(remote_id), self._fields(ticket)))
 
     def add_comment(self, remote_id: str, comment: Comment, mapped: set[str]) -> str:
-        self.client.add_comment(int(remote_id), comment.body, public=not comment.is_internal)
-        found = self.find_comment(remote_id, comment, mapped)
+        added = self.client.add_comment(int(remote_id), comment.body, public=not comment.is_internal)
+        found = added.comment_id or self.find_comment(remote_id, comment, mapped)
         if found is None:
             raise LookupError(f"the comment just added to ticket {remote_id} is not in its list")
         return found

@@ -170,10 +170,14 @@ def test_tickets_and_comments(fake, client):
 
     updated = client.update_ticket(created["id"], {"status": "pending"})
     assert updated["status"] == "pending"
-    client.add_comment(created["id"], "Turned it off", public=False)
+    added = client.add_comment(created["id"], "Turned it off", public=False)
     comments = client.list_comments(created["id"])
     assert [c["body"] for c in comments] == ["Smoke everywhere", "Turned it off"]
     assert comments[1]["public"] is False
+    # The update's audit names the new comment, and the answer carries the ticket.
+    assert added.comment_id == str(comments[1]["id"]) and added.ticket["id"] == created["id"]
+    assert [t["id"] for t in client.tickets_by_external_id("hd-42")] == [created["id"]]
+    assert client.tickets_by_external_id("hd-404") == []
     assert client.get_ticket(created["id"])["subject"] == "Printer on fire"
 
 

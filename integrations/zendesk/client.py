@@ -36,6 +36,14 @@ _warned: set[tuple[int, object]] = set()
 
 
 @dataclass(frozen=True)
+class CommentAdded:
+    """What adding a comment answered: the updated ticket, and the comment's id when the audit names it."""
+
+    ticket: dict[str, Any]
+    comment_id: str | None
+
+
+@dataclass(frozen=True)
 class IncrementalPage:
     """One page of the cursor incremental ticket export; pass ``after_cursor`` back for the next."""
 
@@ -164,12 +172,25 @@ class ZendeskClient:
 
     def add_comment(
         self, ticket_id: int, body: str, *, public: bool = True, author_id: int | None = None, html: bool = False
-    ) -> dict[str, Any]:
-        """Add a comment (Zendesk's only way: an update carrying ``comment``); the updated ticket."""
+    ) -> CommentAdded:
+        """Add a comment (Zendesk's only way: an update carrying ``comment``).
+
+        The answer's audit names the new comment's id (its ``Comment`` event); without an audit
+        the id is None and the caller finds the comment in the ticket's list.
+        """
         comment: dict[str, Any] = {"html_body" if html else "body": body, "public": public}
         if author_id is not None:
             comment["author_id"] = author_id
-        return self.update_ticket(ticket_id, {"comment": comment})
+        path = f"tickets/{int(ticket_id)}.json"
+        data = self._call("PUT", path, body={"ticket": {"comment": comment}}, idempotent=False).data or {}
+        events = (data.get("audit") or {}).get("events") or []
+        ids = [str(event["id"]) for event in events if event.get("type") == "Comment" and event.get("id") is not None]
+        return CommentAdded(ticket=data["ticket"], comment_id=ids[0] if ids else None)
+
+    def tickets_by_external_id(self, external_id: str) -> list[dict[str, Any]]:
+        """The tickets carrying ``external_id`` (``GET /tickets.json?external_id=``, which, unlike
+        search, sees a ticket the moment it is created: how a lost create is found)."""
+        return self._get("tickets.json", "tickets", params={"external_id": external_id})
 
     def list_comments(self, ticket_id: int) -> list[dict[str, Any]]:
         """Every comment of a ticket, oldest first."""
