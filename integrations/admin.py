@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
@@ -19,13 +20,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_access import AdminOnly, is_admin
 from accounts.models import User
 from integrations.models import SECRET_FIELDS, Connection, RemoteLink, SyncLogEntry
 from integrations.services import connection_save
+from integrations.tasks import pull_connection_task, push_pending_relay
 from tickets.admin.console import TICKET_PAGE_PANELS
 from tickets.models import Ticket
 
@@ -200,9 +202,11 @@ class ConnectionAdmin(AdminOnly, admin.ModelAdmin):
         "last_error_at",
         "consecutive_failures",
         "full_log_link",
+        "webhook_address",
         "created_at",
         "updated_at",
     ]
+    actions = ["sync_now"]
     fieldsets = [
         (None, {"fields": ["name", "provider", "is_active", "team"]}),
         (_("Zendesk"), {"fields": ["subdomain", "hold_enabled"]}),
@@ -224,7 +228,7 @@ class ConnectionAdmin(AdminOnly, admin.ModelAdmin):
                 "description": _("Secrets are stored encrypted and never shown again."),
             },
         ),
-        (_("Webhooks"), {"fields": [("webhook_secret", "clear_webhook_secret")]}),
+        (_("Webhooks"), {"fields": ["webhook_address", ("webhook_secret", "clear_webhook_secret")]}),
         (_("Mapping"), {"fields": ["status_map_overrides"]}),
         (
             _("Health"),
@@ -240,6 +244,26 @@ class ConnectionAdmin(AdminOnly, admin.ModelAdmin):
             },
         ),
     ]
+
+    @admin.display(description=_("webhook address"))
+    def webhook_address(self, obj: Connection) -> str:
+        """Where the desk's webhook should deliver to (Zendesk signs with the signing secret below)."""
+        if obj.pk is None:
+            return gettext("Shown once the connection is saved.")
+        path = reverse(f"integrations:{obj.provider}-webhook")
+        return f"{settings.SITE_URL}{path}?connection={obj.pk}"
+
+    @admin.action(description=_("Sync now: pull what changed and push what is pending"))
+    def sync_now(self, request: HttpRequest, queryset) -> None:
+        active = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        for connection_id in active:
+            pull_connection_task.delay(connection_id)
+        push_pending_relay.delay()
+        messages.success(
+            request,
+            ngettext("A sync of %(n)d connection was queued.", "A sync of %(n)d connections was queued.", len(active))
+            % {"n": len(active)},
+        )
 
     @admin.display(description=_("health"))
     def health_column(self, obj: Connection) -> SafeString:

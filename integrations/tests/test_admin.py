@@ -7,14 +7,18 @@ from django.urls import reverse
 
 from integrations.admin import remote_link, remote_links_panel
 from integrations.models import SECRET_FIELDS, AuthMethod, Connection, Outcome
+from integrations.tests import sync_support
 from integrations.tests.factories import (
     RemoteLinkFactory,
     SyncLogEntryFactory,
     ZendeskConnectionFactory,
     ZohoConnectionFactory,
 )
+from integrations.tests.sync_support import zendesk_connection
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
+zendesk = sync_support.zendesk
 
 CHANGELISTS = ["integrations_connection", "integrations_synclogentry", "integrations_remotelink"]
 SECRETS = {name: f"plaintext-{name}-0123456789" for name in SECRET_FIELDS}
@@ -261,3 +265,42 @@ class TestRemoteLinksPanel:
         assert remote_link(link) == "77"
         link.remote_id = ""
         assert remote_link(link) == "not created yet"
+
+
+class TestConnectionPageTools:
+    def test_the_webhook_address_to_give_the_desk_is_shown(self, client, admin_user, settings):
+        settings.SITE_URL = "https://help.example.com"
+        connection = ZendeskConnectionFactory()
+        client.force_login(admin_user)
+        html = client.get(change_url(connection)).content.decode()
+        assert f"https://help.example.com/integrations/zendesk/webhook?connection={connection.pk}" in html
+
+    def test_connect_with_zendesk_is_offered_to_oauth_connections_only(self, client, admin_user):
+        oauth = ZendeskConnectionFactory()
+        legacy = ZendeskConnectionFactory(
+            auth_method=AuthMethod.API_TOKEN, api_email="agent@acme.test", api_token="api-token-0123456789"
+        )
+        client.force_login(admin_user)
+        start = reverse("integrations-api:zendesk-oauth-start")
+        assert f"{start}?connection={oauth.pk}" in client.get(change_url(oauth)).content.decode()
+        assert start not in client.get(change_url(legacy)).content.decode()
+
+
+@pytest.mark.django_db
+def test_sync_now_pulls_the_chosen_connections(client, admin_user, zendesk):
+    from helpdesk.celery import app
+
+    connection = zendesk_connection(zendesk)
+    zendesk.create_ticket("Printer on fire", "Smoke", requester_email="cee@example.com")
+    client.force_login(admin_user)
+    app.conf.task_always_eager = True
+    try:
+        response = client.post(
+            reverse("admin:integrations_connection_changelist"),
+            {"action": "sync_now", "_selected_action": [connection.pk]},
+            follow=True,
+        )
+    finally:
+        app.conf.task_always_eager = False
+    assert "A sync of 1 connection was queued." in response.content.decode()
+    assert Ticket.objects.filter(channel="zendesk", subject="Printer on fire").exists()
