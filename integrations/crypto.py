@@ -6,7 +6,7 @@ ciphertext is a url-safe base64 string that starts with ``gAAAAA``. The keys com
 variable of the same name:
 
 - The first key encrypts; every key decrypts (``MultiFernet``). To rotate, put a new key
-  first, keep the old ones after it, run ``connections_reencrypt()`` (integrations/services.py),
+  first, keep the old ones after it, run ``manage.py reencrypt_secrets``,
   then drop the old keys.
 - Unset, one key is derived from ``SECRET_KEY`` with HKDF-SHA256 (and one from each of
   ``SECRET_KEY_FALLBACKS``, for decrypting only). That keeps development and tests free of
@@ -117,7 +117,7 @@ def check_encryption_key(app_configs=None, **kwargs) -> list[checks.CheckMessage
             "INTEGRATIONS_ENCRYPTION_KEY is not set: the external desks' tokens and secrets are encrypted "
             "with a key derived from SECRET_KEY.",
             hint="Set INTEGRATIONS_ENCRYPTION_KEY to a key from `python -m integrations.crypto` and run "
-            "connections_reencrypt(); otherwise changing SECRET_KEY without SECRET_KEY_FALLBACKS makes them "
+            "manage.py reencrypt_secrets; otherwise changing SECRET_KEY without SECRET_KEY_FALLBACKS makes them "
             "unreadable.",
             id="integrations.W001",
         )

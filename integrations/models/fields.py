@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.db.models.lookups import Exact
 from django.db.models.query_utils import DeferredAttribute
 
 from integrations.crypto import DecryptionError, decrypt, encrypt
@@ -33,6 +34,18 @@ class _SecretDescriptor(DeferredAttribute):
         if isinstance(value, str) and not isinstance(value, Secret):
             value = Secret(value)
         instance.__dict__[self.field.attname] = value
+
+
+class _NotSetOnlyExact(Exact):
+    """``field=""`` (not set) only: any other value would silently match nothing, so it is refused."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs != "":
+            raise ValueError(
+                f'{self.lhs.target.name}: an encrypted field can only be compared with "" (not set); '
+                "equal secrets never have equal ciphertexts."
+            )
+        return super().get_prep_lookup()
 
 
 class EncryptedTextField(models.TextField):
@@ -80,7 +93,9 @@ class EncryptedTextField(models.TextField):
         return encrypt(str(value))
 
     def get_lookup(self, lookup_name: str):
-        if lookup_name not in ("exact", "isnull"):
+        if lookup_name == "exact":
+            return _NotSetOnlyExact
+        if lookup_name != "isnull":
             return None
         return super().get_lookup(lookup_name)
 

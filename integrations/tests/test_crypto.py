@@ -3,17 +3,18 @@
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 from django.core import serializers
+from django.core.management import call_command
 from django.db import connection as db
 
 from integrations import crypto
 from integrations.models import SECRET_FIELDS, Connection, Secret
-from integrations.services import connections_reencrypt
 from integrations.tests.factories import ZendeskConnectionFactory
 
 PLAINTEXT = "oauth-access-token-0123456789abcdef"
@@ -70,7 +71,9 @@ class TestRotation:
         settings.INTEGRATIONS_ENCRYPTION_KEY = [OLD_KEY]
         connection = ZendeskConnectionFactory(access_token=PLAINTEXT, refresh_token="refresh-0123456789")
         settings.INTEGRATIONS_ENCRYPTION_KEY = [NEW_KEY, OLD_KEY]
-        assert connections_reencrypt() == 1
+        out = StringIO()
+        call_command("reencrypt_secrets", stdout=out)
+        assert "secrets of 1 connection(s)" in out.getvalue() and PLAINTEXT not in out.getvalue()
         settings.INTEGRATIONS_ENCRYPTION_KEY = [NEW_KEY]
         connection.refresh_from_db()
         assert (connection.access_token, connection.refresh_token) == (PLAINTEXT, "refresh-0123456789")
@@ -147,6 +150,12 @@ class TestEncryptedField:
         without = ZendeskConnectionFactory()
         assert list(Connection.objects.filter(access_token="")) == [without]
         assert list(Connection.objects.exclude(access_token="")) == [with_token]
+
+    def test_comparing_with_a_secret_is_refused_not_silently_empty(self):
+        ZendeskConnectionFactory(client_secret="s3cret-value-0123456789")
+        with pytest.raises(ValueError, match="only be compared with"):
+            list(Connection.objects.filter(client_secret="s3cret-value-0123456789"))
+        assert Connection.objects.filter(webhook_secret="").count() == 1
 
     def test_secrets_stay_out_of_repr_and_str(self):
         connection = ZendeskConnectionFactory(access_token=PLAINTEXT)
