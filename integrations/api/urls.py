@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from integrations.api import zendesk, zendesk_auth, zoho
+from integrations.api import zendesk, zendesk_analytics, zendesk_auth, zendesk_people, zendesk_tickets, zoho
 
 app_name = "integrations-api"
 
@@ -13,23 +13,29 @@ urlpatterns = [
         r"^zoho/requests/(?P<ticket_id>\d{1,30})/?$", zoho.ZohoRequestDetailView.as_view(), name="zoho-request-detail"
     ),
     # Seed 001 (Zendesk).
-    re_path(r"^zendesk/tickets/?$", zendesk.TicketsView.as_view(), name="zendesk-tickets"),
-    re_path(r"^zendesk/tickets/(?P<ticket_id>\d{1,18})/?$", zendesk.TicketDetailView.as_view(), name="zendesk-ticket"),
+    re_path(r"^zendesk/tickets/?$", zendesk_tickets.TicketsView.as_view(), name="zendesk-tickets"),
+    re_path(
+        r"^zendesk/tickets/(?P<ticket_id>\d{1,18})/?$",
+        zendesk_tickets.TicketDetailView.as_view(),
+        name="zendesk-ticket",
+    ),
     re_path(
         r"^zendesk/tickets/(?P<ticket_id>\d{1,18})/comments/?$",
-        zendesk.TicketCommentsView.as_view(),
+        zendesk_tickets.TicketCommentsView.as_view(),
         name="zendesk-ticket-comments",
     ),
-    re_path(r"^zendesk/users/?$", zendesk.UsersView.as_view(), name="zendesk-users"),
-    re_path(r"^zendesk/users/(?P<user_id>\d{1,18})/?$", zendesk.UserDetailView.as_view(), name="zendesk-user"),
-    re_path(r"^zendesk/organizations/?$", zendesk.OrganizationsView.as_view(), name="zendesk-organizations"),
+    re_path(r"^zendesk/users/?$", zendesk_people.UsersView.as_view(), name="zendesk-users"),
+    re_path(r"^zendesk/users/(?P<user_id>\d{1,18})/?$", zendesk_people.UserDetailView.as_view(), name="zendesk-user"),
+    re_path(r"^zendesk/organizations/?$", zendesk_people.OrganizationsView.as_view(), name="zendesk-organizations"),
     re_path(
         r"^zendesk/organizations/(?P<organization_id>\d{1,18})/?$",
-        zendesk.OrganizationDetailView.as_view(),
+        zendesk_people.OrganizationDetailView.as_view(),
         name="zendesk-organization",
     ),
-    re_path(r"^zendesk/search/tickets/?$", zendesk.SearchTicketsView.as_view(), name="zendesk-search-tickets"),
-    re_path(r"^zendesk/analytics/tickets/?$", zendesk.AnalyticsTicketsView.as_view(), name="zendesk-analytics"),
+    re_path(r"^zendesk/search/tickets/?$", zendesk_tickets.SearchTicketsView.as_view(), name="zendesk-search-tickets"),
+    re_path(
+        r"^zendesk/analytics/tickets/?$", zendesk_analytics.AnalyticsTicketsView.as_view(), name="zendesk-analytics"
+    ),
     re_path(r"^zendesk/health/?$", zendesk.HealthView.as_view(), name="zendesk-health"),
     re_path(r"^zendesk/oauth/start/?$", zendesk_auth.OAuthStartView.as_view(), name="zendesk-oauth-start"),
     re_path(r"^zendesk/oauth/callback/?$", zendesk_auth.OAuthCallbackView.as_view(), name="zendesk-oauth-callback"),
