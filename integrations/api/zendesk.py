@@ -6,7 +6,9 @@ The endpoints read from and write to Zendesk now (nothing is cached here), by to
 their fields (``integrations.api.serializers``), lists in our envelope (``results``, ``next``,
 ``previous``) with ``page_size`` (1-100, default 25) and an opaque ``cursor``.
 
-Staff roles may use them; customers get 403.
+Staff roles may use them, customers get 403; ``integrations.api.access`` says which remote tickets
+a staff member may read or write (``tickets/access.py`` for those linked here) and keeps the desk's
+users, organizations and analytics to managers and admins.
 """
 
 from __future__ import annotations

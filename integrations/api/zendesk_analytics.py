@@ -1,4 +1,4 @@
-"""Seed 001's Zendesk ticket analytics for a period (``integrations.api.zendesk``)."""
+"""Seed 001's Zendesk ticket analytics for a period (``integrations.api.zendesk``): managers and admins only."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.errors import ValidationFailed
+from integrations.api.access import IsManagerRole
 from integrations.api.common import CONNECTION_PARAMETER, REMOTE_ERRORS, remote_errors
 from integrations.api.serializers import (
     ZENDESK_PRIORITIES,
@@ -41,6 +42,8 @@ def _date_param(request: Request, name: str, default: date) -> date:
 
 
 class AnalyticsTicketsView(ZendeskView):
+    permission_classes = [IsManagerRole]
+
     @extend_schema(
         summary="Zendesk ticket figures for a period",
         description="Tickets created from `from` to `to` (inclusive days, default the last 30; at most 366), "

@@ -1,4 +1,4 @@
-"""Seed 001's Zendesk users and organizations (``integrations.api.zendesk``)."""
+"""Seed 001's Zendesk users and organizations (``integrations.api.zendesk``): managers and admins only."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from integrations.api.access import IsManagerRole
 from integrations.api.common import CONNECTION_PARAMETER, REMOTE_ERRORS, remote_errors
 from integrations.api.serializers import (
     ORGANIZATION_FIELDS,
@@ -30,6 +31,8 @@ from integrations.api.zendesk import (
 
 
 class UsersView(ZendeskView):
+    permission_classes = [IsManagerRole]
+
     @extend_schema(
         operation_id="zendesk_users_list",
         summary="Zendesk users, one page",
@@ -66,6 +69,8 @@ class UsersView(ZendeskView):
 
 
 class UserDetailView(ZendeskView):
+    permission_classes = [IsManagerRole]
+
     @extend_schema(
         summary="A Zendesk user",
         parameters=[CONNECTION_PARAMETER],
@@ -78,6 +83,8 @@ class UserDetailView(ZendeskView):
 
 
 class OrganizationsView(ZendeskView):
+    permission_classes = [IsManagerRole]
+
     @extend_schema(
         operation_id="zendesk_organizations_list",
         summary="Zendesk organizations, one page",
@@ -97,6 +104,8 @@ class OrganizationsView(ZendeskView):
 
 
 class OrganizationDetailView(ZendeskView):
+    permission_classes = [IsManagerRole]
+
     @extend_schema(
         summary="A Zendesk organization",
         parameters=[CONNECTION_PARAMETER],

@@ -1,7 +1,12 @@
-"""Seed 001's Zendesk tickets: list, create, read, update, comment and search (``integrations.api.zendesk``)."""
+"""Seed 001's Zendesk tickets: list, create, read, update, comment and search (``integrations.api.zendesk``).
+
+Any staff member may create one; reads, writes and lists go through ``integrations.api.access``
+(a ticket linked here is checked as the local ticket; an unlinked one needs a user who sees every ticket).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -11,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.errors import ValidationFailed
+from integrations.api.access import remote_ticket_for_read, remote_ticket_for_write, visible_remote_tickets
 from integrations.api.common import CONNECTION_PARAMETER, REMOTE_ERRORS, remote_errors
 from integrations.api.serializers import (
     COMMENT_FIELDS,
@@ -33,7 +39,12 @@ from integrations.api.zendesk import (
     paged,
     query_values,
 )
-from integrations.api.zendesk_remote import ZendeskPages
+from integrations.api.zendesk_remote import Page, ZendeskPages
+from tickets.access import can_comment, can_edit_ticket
+
+
+def _visible(request: Request, view: ZendeskView, page: Page) -> Page:
+    return replace(page, items=visible_remote_tickets(request.user, view.connection, page.items))
 
 
 def _ticket_with_comments(zendesk: ZendeskPages, ticket_id: int) -> dict[str, Any]:
@@ -73,7 +84,7 @@ class TicketsView(ZendeskView):
                 page = self.zendesk.search_page(" ".join(["type:ticket", *terms]), size=size, cursor=cursor)
             else:
                 page = self.zendesk.cursor_page("tickets.json", "tickets", size=size, cursor=cursor)
-        return paged(request, page, TICKET_FIELDS)
+        return paged(request, _visible(request, self, page), TICKET_FIELDS)
 
     @extend_schema(
         summary="Create a Zendesk ticket",
@@ -98,6 +109,7 @@ class TicketDetailView(ZendeskView):
         tags=TAGS,
     )
     def get(self, request: Request, ticket_id: str) -> Response:
+        remote_ticket_for_read(request.user, self.connection, ticket_id)
         with remote_errors():
             return Response(_ticket_with_comments(self.zendesk, int(ticket_id)))
 
@@ -111,6 +123,13 @@ class TicketDetailView(ZendeskView):
         tags=TAGS,
     )
     def put(self, request: Request, ticket_id: str) -> Response:
+        remote_ticket_for_write(
+            request.user,
+            self.connection,
+            ticket_id,
+            lambda ticket: can_edit_ticket(request.user, ticket),
+            "You may not change this ticket.",
+        )
         data = ZendeskTicketUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with remote_errors():
@@ -131,6 +150,13 @@ class TicketCommentsView(ZendeskView):
         data = ZendeskCommentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        remote_ticket_for_write(
+            request.user,
+            self.connection,
+            ticket_id,
+            lambda ticket: can_comment(request.user, ticket, internal=not fields["public"]),
+            "You may not comment on this ticket.",
+        )
         with remote_errors():
             ticket = self.zendesk.add_comment(int(ticket_id), fields["body"], public=fields["public"]).ticket
         return Response(subset(ticket, TICKET_FIELDS), status=status.HTTP_201_CREATED)
@@ -158,4 +184,4 @@ class SearchTicketsView(ZendeskView):
         size, cursor = page_size(request), request.query_params.get("cursor")
         with remote_errors():
             page = self.zendesk.search_page(f"type:ticket {query}", size=size, cursor=cursor)
-        return paged(request, page, TICKET_FIELDS)
+        return paged(request, _visible(request, self, page), TICKET_FIELDS)

@@ -2,7 +2,8 @@
 
 ``POST requests`` opens the ticket here (channel ``zoho``, the requester found or created by
 email) and then creates it in Zoho Desk at once, answering with Zoho's id as the seed did.
-``GET requests/{id}`` reads a Zoho ticket with its assignee and comments, simplified.
+``GET requests/{id}`` reads a Zoho ticket with its assignee and comments, simplified; who may read
+which ticket is ``integrations.api.access``'s rule (a ticket linked here is checked as the local one).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.services import customer_for_email
 from helpdesk.api.permissions import IsStaffRole
 from helpdesk.api.throttling import WriteThrottle
+from integrations.api.access import remote_ticket_for_read
 from integrations.api.common import CONNECTION_PARAMETER, REMOTE_ERRORS, connection_for, remote_error, remote_errors
 from integrations.api.serializers import (
     ZohoRequestCreatedSerializer,
@@ -116,16 +118,11 @@ class ZohoRequestDetailView(APIView):
     )
     def get(self, request: Request, ticket_id: str) -> Response:
         connection = connection_for(request, Provider.ZOHO)
+        local = remote_ticket_for_read(request.user, connection, ticket_id)
         client = ZohoClient(connection)
         with remote_errors():
             ticket = client.get_ticket(ticket_id, include=["assignee"])
             comments = client.list_comments(ticket_id, limit=COMMENTS_SHOWN)
-        link = (
-            RemoteLink.objects.filter(connection=connection, remote_id=str(ticket["id"]))
-            .select_related("ticket")
-            .only("ticket__number")
-            .first()
-        )
         body = {
             "id": str(ticket["id"]),
             "ticketNumber": ticket.get("ticketNumber"),
@@ -137,7 +134,7 @@ class ZohoRequestDetailView(APIView):
             "createdTime": ticket.get("createdTime"),
             "modifiedTime": ticket.get("modifiedTime"),
             "webUrl": ticket.get("webUrl"),
-            "number": link.ticket.number if link else None,
+            "number": local.number if local else None,
             "comments": [
                 {
                     "content": comment.get("content") or "",

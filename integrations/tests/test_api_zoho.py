@@ -183,3 +183,21 @@ def test_customers_get_403_and_anonymous_401(fake, connection, customer, method)
     response = getattr(api(), method)(url, BODY, format="json")
     assert response.status_code == 401 and response.json()["code"] == "UNAUTHORIZED"
     assert not Ticket.objects.exists()
+
+
+def test_get_checks_the_linked_ticket_with_the_ticket_access_rules(fake, connection, agent, manager, settings):
+    settings.AGENT_TICKET_VISIBILITY = "assigned"
+    created = api(manager).post(URL, BODY, format="json").json()
+    unlinked = fake.create_ticket("Mouse broken", contact_email="cee@example.com")
+    reads_before = len(fake.requests)
+
+    for remote_id in (created["zohoticketid"], unlinked["id"]):
+        refused = api(agent).get(f"{URL}/{remote_id}")
+        assert refused.status_code == 404 and refused.json()["code"] == "NOT_FOUND"
+    assert len(fake.requests) == reads_before  # refused before asking Zoho
+
+    Ticket.objects.filter(number=created["number"]).update(assignee=agent)
+    assert api(agent).get(f"{URL}/{created['zohoticketid']}").json()["number"] == created["number"]
+    assert api(manager).get(f"{URL}/{unlinked['id']}").status_code == 200
+    settings.AGENT_TICKET_VISIBILITY = "all"
+    assert api(agent).get(f"{URL}/{unlinked['id']}").status_code == 200
