@@ -1,54 +1,72 @@
 """A valid access token for a connection, refreshed at most once however many callers ask at once.
 
-    token = access_token(connection)                        # fresh for at least 60 s more
+    token = access_token(connection)                        # fresh for a while more
     token = access_token(connection, rejected=token)        # the API said 401 to this one
 
 How one refresh is kept to one caller:
 
-1. Without a lock: a token that lives more than ``EXPIRY_MARGIN`` is returned as it is.
+1. Without a lock: a token that lives more than ``ACCESS_TOKEN_MARGIN`` (60 s,
+   ``Connection.access_token_expired``) is returned as it is.
 2. Otherwise take the connection's refresh lock: a ``threading.Lock`` per connection id (threads
-   of this process), then on PostgreSQL a session-level advisory lock on the connection id
-   (other processes). No transaction stays open while the desk is called (STYLE: no network
-   calls inside a database transaction): the advisory lock is held by the session, outside any
-   transaction, which is why it is used rather than ``select_for_update``.
-3. Under the lock, re-read the tokens: if another caller refreshed meanwhile, use its token.
+   of this process), then one across processes: on PostgreSQL a session-level advisory lock on
+   the connection id, elsewhere (SQLite: ``make run``'s web process and Celery worker) an
+   ``fcntl`` lock on ``VAR_DIR/locks/connection-<id>.lock``. No transaction stays open while the
+   desk is called (STYLE: no network calls inside a database transaction): both locks live
+   outside any transaction, which is why they are used rather than ``select_for_update``.
+   Waiting longer than ``LOCK_WAIT_SECONDS`` raises ``TransientError`` (try again later).
+3. Under the lock, re-read the tokens: if another caller refreshed meanwhile (the token is fresh,
+   or ``token_version`` moved since the caller read it and the new token has not ended), use its
+   token.
 4. Else refresh with the desk and store the result with ``connection_tokens_store``, the
    compare-and-swap on ``token_version`` that keeps a late writer from putting back a refresh
    token the desk has already rotated away.
 
-SQLite (development and the default test run) has no advisory locks, so processes are not
-serialised there: two processes may both refresh. The compare-and-swap then keeps one
-result, and a loser whose (rotated-away) refresh token is refused re-reads the row and takes
-the winner's token instead of reporting a dead connection.
+A refused refresh token (``RefreshTokenInvalid``) clears the connection's tokens only when
+nobody else has refreshed: the row is re-read at once and again after ``REFUSAL_RECHECK_SECONDS``,
+and a moved ``token_version`` means another process (one that did not take the lock) spent the
+token first, so its tokens are used.
+
+Short-lived tokens: a fixed 60 s margin would make a token living 60 s or less stale the moment
+it is minted, and every caller would refresh again. The margin is therefore at most a quarter of
+the token's life; as no lifetime is stored, ``access_token_expiry`` folds that into the recorded
+end when the token is stored (only tokens living under 4 minutes are affected; the desks issue
+30 and 60 minutes).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from django.conf import settings
 from django.db import connections, router
 from django.utils import timezone
 
-from integrations.errors import AuthenticationError, RefreshTokenInvalid
+from integrations.errors import AuthenticationError, RefreshTokenInvalid, TransientError
 from integrations.http import DEFAULT_TIMEOUT, JsonHttp, RetryPolicy
+from integrations.models.connection import ACCESS_TOKEN_MARGIN
 from integrations.services import connection_tokens_clear, connection_tokens_store
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
     from integrations.models import Connection
 
 logger = logging.getLogger(__name__)
 
-# Refresh a token this close to its end rather than have a call fail halfway.
-EXPIRY_MARGIN = timedelta(seconds=60)
 # How long a caller waits for another process's refresh before giving up.
 LOCK_WAIT_SECONDS = 30.0
+# After a refused refresh token, how long to wait for a late store by another process before clearing.
+REFUSAL_RECHECK_SECONDS = 1.0
 # The first key of the two-key advisory lock: "these are token refreshes" (any fixed int32).
 _ADVISORY_NAMESPACE = 0x1D7E_0001
 
@@ -103,13 +121,15 @@ def _thread_lock(pk: int) -> threading.Lock:
         return _thread_locks.setdefault(pk, threading.Lock())
 
 
+def _lock_busy(connection: Connection) -> TransientError:
+    return TransientError(
+        f"{connection_label(connection)}: another worker has been refreshing the connection's token for "
+        f"over {LOCK_WAIT_SECONDS:.0f} s; try again shortly."
+    )
+
+
 @contextmanager
-def _advisory_lock(connection: Connection) -> Iterator[None]:
-    alias = router.db_for_write(type(connection))
-    db = connections[alias]
-    if db.vendor != "postgresql":
-        yield
-        return
+def _advisory_lock(connection: Connection, db: BaseDatabaseWrapper) -> Iterator[None]:
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     with db.cursor() as cursor:
         while True:
@@ -117,7 +137,7 @@ def _advisory_lock(connection: Connection) -> Iterator[None]:
             if cursor.fetchone()[0]:
                 break
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{connection_label(connection)}: another process has been refreshing for too long")
+                raise _lock_busy(connection)
             time.sleep(0.05)
     try:
         yield
@@ -126,25 +146,67 @@ def _advisory_lock(connection: Connection) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_NAMESPACE, connection.pk])
 
 
+def lock_path(connection: Connection) -> Path:
+    """The file locked while ``connection``'s tokens are refreshed, without PostgreSQL (shared by every process)."""
+    return Path(settings.VAR_DIR) / "locks" / f"connection-{connection.pk}.lock"
+
+
+@contextmanager
+def _file_lock(connection: Connection) -> Iterator[None]:
+    path = lock_path(connection)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    # A lock of this open file, released by the kernel if the process dies holding it.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise _lock_busy(connection) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def process_lock(connection: Connection) -> Iterator[None]:
+    """The cross-process half of ``refresh_lock``: PostgreSQL's advisory lock, else a file lock under ``VAR_DIR``."""
+    db = connections[router.db_for_write(type(connection))]
+    lock = _advisory_lock(connection, db) if db.vendor == "postgresql" else _file_lock(connection)
+    with lock:
+        yield
+
+
 @contextmanager
 def refresh_lock(connection: Connection) -> Iterator[None]:
-    """Held while a connection's tokens are refreshed: by one thread of one process at a time (see module doc)."""
+    """Held while a connection's tokens are refreshed: by one thread of one process at a time (see module doc).
+
+    Raises ``TransientError`` when another worker holds it for longer than ``LOCK_WAIT_SECONDS``.
+    """
     lock = _thread_lock(connection.pk)
     if not lock.acquire(timeout=LOCK_WAIT_SECONDS):
-        raise TimeoutError(f"{connection_label(connection)}: another thread has been refreshing for too long")
+        raise _lock_busy(connection)
     try:
-        with _advisory_lock(connection):
+        with process_lock(connection):
             yield
     finally:
         lock.release()
 
 
 def _fresh(connection: Connection) -> bool:
-    if not connection.access_token:
-        return False
-    expires = connection.access_token_expires_at
     # Unknown expiry: use it until the desk says 401.
-    return expires is None or expires > timezone.now() + EXPIRY_MARGIN
+    return not connection.access_token_expired()
+
+
+def _unexpired(connection: Connection) -> bool:
+    return not connection.access_token_expired(margin=timedelta(0))
 
 
 def _refresher(connection: Connection) -> Callable[[Connection, JsonHttp], Tokens]:
@@ -164,6 +226,21 @@ def moment_in(seconds: float | None) -> datetime | None:
     return None if seconds is None else timezone.now() + timedelta(seconds=float(seconds))
 
 
+def access_token_expiry(expires_in: float | None) -> datetime | None:
+    """The ``access_token_expires_at`` to store for an access token that lives ``expires_in`` seconds from now.
+
+    Readers refresh ``ACCESS_TOKEN_MARGIN`` (60 s) before the stored end. For a token living at
+    least four margins that is its real end. A shorter-lived token would be stale at birth, so
+    the margin it gets is a quarter of its life and its stored end is moved later to match: a
+    45 s token is used for 33.75 s, then refreshed. None stays None.
+    """
+    if expires_in is None:
+        return None
+    lifetime = timedelta(seconds=float(expires_in))
+    margin = min(ACCESS_TOKEN_MARGIN, lifetime / 4)
+    return timezone.now() + lifetime - margin + ACCESS_TOKEN_MARGIN
+
+
 def access_token(connection: Connection, *, rejected: str | None = None, http: JsonHttp | None = None) -> str:
     """A usable OAuth access token for ``connection``, refreshing it if it is (nearly) expired.
 
@@ -174,11 +251,16 @@ def access_token(connection: Connection, *, rejected: str | None = None, http: J
     """
     if rejected is None and _fresh(connection):
         return str(connection.access_token)
+    seen_version = connection.token_version
     with refresh_lock(connection):
         connection.refresh_from_db(fields=list(TOKEN_FIELDS))
         current = str(connection.access_token)
-        if _fresh(connection) and current != rejected:
-            return current
+        if current and current != rejected:
+            if _fresh(connection):
+                return current
+            # Minted by whoever held the lock before us, and still alive: never refresh it again at once.
+            if connection.token_version != seen_version and _unexpired(connection):
+                return current
         return _refresh(connection, http or http_for(connection))
 
 
@@ -193,10 +275,13 @@ def _refresh(connection: Connection, http: JsonHttp) -> str:
     try:
         tokens = _refresher(connection)(connection, http)
     except RefreshTokenInvalid as exc:
-        connection.refresh_from_db(fields=list(TOKEN_FIELDS))
-        if connection.token_version != version and _fresh(connection):
-            # Another process (outside our lock: SQLite) spent the refresh token first.
-            return str(connection.access_token)
+        if _changed_since(connection, version):
+            # Another process spent the refresh token first (it did not take our lock, or it
+            # stored late): its tokens stand, and clearing them would kill a working pair.
+            if connection.access_token:
+                logger.info("%s: refresh token already spent by another worker; using its token", label)
+                return str(connection.access_token)
+            raise
         logger.warning("%s", exc.message)
         connection_tokens_clear(connection=connection, reason=exc.message)
         raise
@@ -210,7 +295,7 @@ def _refresh(connection: Connection, http: JsonHttp) -> str:
         connection=connection,
         expected_version=version,
         access_token=tokens.access_token,
-        access_token_expires_at=moment_in(tokens.expires_in),
+        access_token_expires_at=access_token_expiry(tokens.expires_in),
         **rotated,
     )
     if stored:
@@ -218,11 +303,21 @@ def _refresh(connection: Connection, http: JsonHttp) -> str:
         return tokens.access_token
     # The credentials were changed (an admin reconnected) while we refreshed: theirs win.
     connection.refresh_from_db(fields=list(TOKEN_FIELDS))
-    if _fresh(connection):
+    if connection.access_token and _unexpired(connection):
         return str(connection.access_token)
     raise AuthenticationError(
         f"The {label}'s credentials changed during a token refresh: try again, or reconnect it in the admin."
     )
+
+
+def _changed_since(connection: Connection, version: int) -> bool:
+    """Re-read the tokens now and once more a moment later: has anyone stored or cleared them since ``version``?"""
+    for wait in (0.0, REFUSAL_RECHECK_SECONDS):
+        time.sleep(wait)
+        connection.refresh_from_db(fields=list(TOKEN_FIELDS))
+        if connection.token_version != version:
+            return True
+    return False
 
 
 def with_access_token(connection: Connection, call: Callable[[str], T], *, http: JsonHttp | None = None) -> T:

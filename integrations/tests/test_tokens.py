@@ -1,8 +1,9 @@
 """integrations.tokens: refresh once, however many callers; rotation; dead refresh tokens.
 
-Run on SQLite (threads of one process: the per-connection threading lock) and on PostgreSQL
-(``DATABASE_URL=postgres://...``: the advisory lock as well). SQLite cannot show two
-processes racing; the compare-and-swap in ``connection_tokens_store`` covers that case.
+Run on SQLite (threads of one process: the per-connection threading lock, and the file lock)
+and on PostgreSQL (``DATABASE_URL=postgres://...``: the advisory lock instead of the file lock).
+Processes racing on SQLite: ``test_tokens_processes``; Zoho's short-lived tokens and repeated
+refreshes: ``test_tokens_zoho``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import requests
 from django.db import connections
 from django.utils import timezone
 
-from integrations.errors import AuthenticationError, RefreshTokenInvalid
+from integrations import tokens
+from integrations.errors import AuthenticationError, RefreshTokenInvalid, TransientError
 from integrations.http import RetryPolicy
 from integrations.models import Connection
-from integrations.tokens import access_token, http_for
+from integrations.services import connection_tokens_store
+from integrations.tokens import access_token, access_token_expiry, http_for
 from integrations.zendesk.client import ZendeskClient
 from integrations.zendesk.fake import FakeZendesk
 
@@ -162,3 +165,152 @@ def test_twenty_concurrent_calls_on_an_expired_token_refresh_once_and_all_succee
     # Not merely one success: one request to the token endpoint at all (the fake counts only successes).
     assert len([r for r in fake.requests if r.path.startswith("/oauth/tokens")]) == 1
     assert Connection.objects.get(pk=connection.pk).token_version == connection.token_version + 1
+
+
+def in_threads(count: int, work) -> list[object]:
+    """``work(index)`` in ``count`` threads started together; each result or the exception it raised."""
+    start = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 - reported by the callers' assertions
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def token_requests(fake: FakeZendesk) -> list:
+    return [r for r in fake.requests if r.path.startswith("/oauth/tokens")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lifetime", [45, 5])
+def test_a_short_lived_token_is_refreshed_once_for_concurrent_and_sequential_callers(fake, lifetime):
+    # Zendesk's shortest is 300 s; a token living under the 60 s margin must still be used, not refreshed again.
+    fake.access_token_lifetime = lifetime
+    connection = expired_connection(fake)
+    instances = [Connection.objects.get(pk=connection.pk) for _ in range(20)]
+    email = fake.users[fake.admin_id]["email"]
+
+    results = in_threads(20, lambda index: ZendeskClient(instances[index], retry=FAST).me()["email"])
+
+    assert results == [email] * 20
+    for _ in range(6):
+        assert ZendeskClient(Connection.objects.get(pk=connection.pk), retry=FAST).me()["email"] == email
+    assert fake.counters["token_refresh"] == 1 and len(token_requests(fake)) == 1
+    assert Connection.objects.get(pk=connection.pk).token_version == connection.token_version + 1
+
+
+def test_the_stored_end_of_a_token_leaves_a_margin_of_a_quarter_of_a_short_life():
+    now = timezone.now()
+    # Long-lived tokens: their real end, refreshed 60 s before it.
+    assert abs(access_token_expiry(1800) - (now + timedelta(seconds=1800))) < timedelta(seconds=1)
+    assert abs(access_token_expiry(240) - (now + timedelta(seconds=240))) < timedelta(seconds=1)
+    # A 45 s token: usable for 33.75 s (a margin of 11.25 s), however the 60 s margin is applied.
+    stored = Connection(access_token="a-token", access_token_expires_at=access_token_expiry(45))
+    assert not stored.access_token_expired(now + timedelta(seconds=33))
+    assert stored.access_token_expired(now + timedelta(seconds=34))
+    assert access_token_expiry(None) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_token_spent_by_another_process_is_not_cleared_and_its_token_is_used(fake):
+    connection = expired_connection(fake)
+    # Another process that did not take the lock spends the refresh token, and stores its pair
+    # only after this process's refresh with the same token has been refused.
+    theirs = refresh_by_hand(fake, str(connection.refresh_token)).json()
+
+    def store_theirs() -> None:
+        try:
+            connection_tokens_store(
+                connection=Connection.objects.get(pk=connection.pk),
+                expected_version=connection.token_version,
+                access_token=theirs["access_token"],
+                access_token_expires_at=timezone.now() + timedelta(minutes=30),
+                refresh_token=theirs["refresh_token"],
+            )
+        finally:
+            connections.close_all()
+
+    late = threading.Timer(0.3, store_theirs)
+    late.start()
+    try:
+        token = access_token(connection, http=http_for(connection, retry=FAST))
+    finally:
+        late.join()
+
+    assert token == theirs["access_token"]
+    stored = Connection.objects.get(pk=connection.pk)
+    assert stored.refresh_token == theirs["refresh_token"] and stored.last_error == ""
+    assert len(token_requests(fake)) == 2  # theirs and our refused one
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_refusal_with_retry_after_from_the_token_endpoint_is_retried(fake, status):
+    connection = expired_connection(fake)
+    fake.fail_next(status, retry_after=0, path_contains="/oauth/tokens")
+
+    token = access_token(connection, http=http_for(connection, retry=FAST))
+
+    assert Connection.objects.get(pk=connection.pk).access_token == token
+    assert len(token_requests(fake)) == 2 and fake.counters["token_refresh"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fault", [{"status": None, "drop": True}, {"status": 503, "retry_after": False}])
+def test_a_refresh_that_may_have_reached_zendesk_is_not_sent_again(fake, fault):
+    # Zendesk may have rotated the pair: a repeat would spend a dead refresh token.
+    connection = expired_connection(fake)
+    fake.fail_next(**fault, path_contains="/oauth/tokens")
+
+    with pytest.raises(TransientError) as caught:
+        access_token(connection, http=http_for(connection, retry=FAST))
+
+    assert caught.value.maybe_applied and len(token_requests(fake)) == 1
+    stored = Connection.objects.get(pk=connection.pk)
+    assert stored.refresh_token == connection.refresh_token and stored.token_version == connection.token_version
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("held", ["thread", "process"])
+def test_waiting_too_long_for_another_workers_refresh_is_a_transient_error(fake, monkeypatch, held):
+    monkeypatch.setattr(tokens, "LOCK_WAIT_SECONDS", 0.3)
+    connection = expired_connection(fake)
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        # Another thread of this process holds the whole refresh lock; or another worker process
+        # holds the cross-process lock (this thread's own database session and lock file handle).
+        lock = tokens.refresh_lock if held == "thread" else tokens.process_lock
+        try:
+            with lock(Connection.objects.get(pk=connection.pk)):
+                holding.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(TransientError) as caught:
+            access_token(connection)
+    finally:
+        done.set()
+        holder.join()
+
+    assert caught.value.retryable
+    assert "another worker has been refreshing the connection's token" in caught.value.message
+    assert "Zendesk connection 'Acme'" in caught.value.message
+    assert len(token_requests(fake)) == 0

@@ -25,10 +25,16 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from integrations.errors import AuthenticationError, IntegrationError, PermanentError, RefreshTokenInvalid
-from integrations.http import JsonHttp, summarise_error
+from integrations.errors import (
+    AuthenticationError,
+    IntegrationError,
+    PermanentError,
+    RefreshTokenInvalid,
+    TransientError,
+)
+from integrations.http import JsonHttp, Response, summarise_error
 from integrations.services import connection_tokens_store
-from integrations.tokens import Tokens, connection_label, http_for, moment_in
+from integrations.tokens import Tokens, access_token_expiry, connection_label, http_for, moment_in
 
 if TYPE_CHECKING:
     from integrations.models import Connection
@@ -73,9 +79,38 @@ def state_matches(expected: str | None, received: str | None) -> bool:
     return bool(expected) and bool(received) and hmac.compare_digest(str(expected), str(received))
 
 
+def _post_token_request(connection: Connection, http: JsonHttp, body: dict[str, str]) -> Response:
+    """POST to the token endpoint, repeated only where Zendesk cannot have spent the refresh token.
+
+    A 429, or a 503 with ``Retry-After``, is a refusal before any work: sent again after the wait
+    (``http`` does it for the 429). A timeout, a dropped connection or another 5xx after sending
+    is not repeated: Zendesk may have rotated the pair already, and a repeat would spend a dead
+    refresh token (invalid_grant) and get the connection's tokens cleared.
+    """
+    url = f"{connection.accounts_base()}/oauth/tokens"
+    attempt = 1
+    while True:
+        try:
+            return http.send("POST", url, json_body=body, idempotent=False)
+        except TransientError as exc:
+            wait = exc.retry_after
+            if exc.status != 503 or wait is None or wait > http.retry.max_retry_after:
+                raise
+            if attempt >= http.retry.max_attempts:
+                raise
+        logger.warning(
+            "%s: POST /oauth/tokens answered 503 (attempt %d), retrying in %.2fs",
+            connection_label(connection),
+            attempt,
+            wait,
+        )
+        http.sleep(wait)
+        attempt += 1
+
+
 def _token_call(connection: Connection, http: JsonHttp, body: dict[str, str], what: str) -> Tokens:
     label = connection_label(connection)
-    answer = http.send("POST", f"{connection.accounts_base()}/oauth/tokens", json_body=body, idempotent=False)
+    answer = _post_token_request(connection, http, body)
     data = answer.data if isinstance(answer.data, dict) else {}
     if answer.ok and data.get("access_token"):
         return Tokens(
@@ -132,7 +167,7 @@ def exchange_code(
             connection=connection,
             expected_version=connection.token_version,
             access_token=tokens.access_token,
-            access_token_expires_at=moment_in(tokens.expires_in),
+            access_token_expires_at=access_token_expiry(tokens.expires_in),
             refresh_token=tokens.refresh_token or "",
             refresh_token_expires_at=moment_in(tokens.refresh_token_expires_in),
         ):

@@ -12,7 +12,8 @@
   the cache (per connection and refresh token) and the 11th is refused here, before Zoho
   refuses it and makes us wait. The record is as shared as the cache: across processes with
   Redis, per process with the local-memory cache; Zoho's own refusal is the backstop.
-- The refresh token does not rotate: only the access token (1 hour) is stored.
+- The refresh token does not rotate: only the access token (1 hour) is stored, and a refresh
+  whose answer was lost (timeout, dropped connection, 5xx) is sent again by the HTTP layer.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def refresh(connection: Connection, http: JsonHttp) -> Tokens:
     }
     # In the query string, as Zoho documents it, and in a form body, as OAuth servers read it: a
     # desk (or a proxy, or a fake) reading only one of them still gets every parameter.
-    answer = http.send("POST", f"{connection.accounts_base()}/oauth/v2/token", params=form, form=form, idempotent=False)
+    # Safe to repeat after a timeout, a drop or a 5xx: Zoho's refresh token does not rotate, so a
+    # lost answer costs at most one extra mint (a mint is recorded only when one is answered).
+    answer = http.send("POST", f"{connection.accounts_base()}/oauth/v2/token", params=form, form=form, idempotent=True)
     data = answer.data if isinstance(answer.data, dict) else {}
     error = data.get("error")
     if answer.ok and not error and data.get("access_token"):
