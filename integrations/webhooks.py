@@ -9,8 +9,20 @@
   Zoho's signature (``X-ZDesk-JWT``) is uncertain in the sources, so a connection with a webhook
   secret requires it as ``?secret=`` in the URL registered with Zoho.
 
+  Unsigned deliveries are accepted from a connection without a secret: an event only makes us
+  re-read the ticket from the desk, never trusts the delivery's content. The query string never
+  reaches our request log (``helpdesk.middleware`` redacts ``secret``, ``token``, ...).
+
 Either way the answer is 200 within milliseconds: each ticket named is pulled by
-``pull_remote_ticket_task``. A lost broker loses nothing: the periodic pull sees the same change.
+``pull_remote_ticket_task``, published with one attempt and no retry sleeps (``PUBLISH_POLICY``)
+so a slow or down broker cannot hold the answer. A delivery whose publish fails is still answered
+200 and logged: nothing is lost, the periodic pull (every 2 minutes) reads the same change.
+
+Limits: each connection takes ``RATE_PER_MINUTE`` deliveries a minute (a cache counter per
+connection and minute); beyond, 429 THROTTLED with ``Retry-After``. A Zendesk delivery is accepted
+once: the digest of each accepted signature is remembered in the cache for ``REPLAY_MEMORY``
+(the timestamp window, five minutes either way), and a replay within it is answered 200
+(``"replayed": true``) without queuing anything.
 Refusals use the product's error shape and are logged (never with a secret) when a connection is known.
 """
 
@@ -21,9 +33,11 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -37,10 +51,40 @@ logger = logging.getLogger(__name__)
 MAX_SKEW = timedelta(minutes=5)
 MAX_BODY = 1_000_000
 MAX_TICKETS_PER_DELIVERY = 100
+RATE_PER_MINUTE = 600
+# A delivery stamped up to MAX_SKEW either side of now is fresh, so one can be accepted for 2 x MAX_SKEW.
+REPLAY_MEMORY = 2 * MAX_SKEW
+# One attempt, no sleeping between retries: Celery's default policy retries three times 0.2 s apart,
+# and retry=False is worse (kombu then retries the connection itself for seconds).
+PUBLISH_POLICY = {"max_retries": 0}
 
 
 def _refuse(status: int, message: str) -> JsonResponse:
     return JsonResponse(error_body(status, message), status=status)
+
+
+def _throttled(connection: Connection) -> JsonResponse | None:
+    """429 once ``connection`` has had ``RATE_PER_MINUTE`` deliveries this minute, else None."""
+    now = int(time.time())
+    key = f"integrations:webhook:rate:{connection.pk}:{now // 60}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the minute's first
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count <= RATE_PER_MINUTE:
+        return None
+    answer = _refuse(429, f"More than {RATE_PER_MINUTE} deliveries a minute for this connection: slow down.")
+    answer["Retry-After"] = str(60 - now % 60)
+    return answer
+
+
+def _first_delivery(connection: Connection, signature: str) -> bool:
+    """Whether this signed delivery is new (and remember it); False for a replay within ``REPLAY_MEMORY``."""
+    digest = hashlib.sha256(signature.encode()).hexdigest()
+    key = f"integrations:webhook:zendesk:seen:{connection.pk}:{digest}"
+    return cache.add(key, 1, timeout=int(REPLAY_MEMORY.total_seconds()))
 
 
 def _connection_param(request: HttpRequest, provider: str) -> list[Connection]:
@@ -57,9 +101,14 @@ def _enqueue(connection: Connection, remote_ids: list[str], what: str) -> int:
     sent = 0
     for remote_id in remote_ids[:MAX_TICKETS_PER_DELIVERY]:
         try:
-            pull_remote_ticket_task.delay(connection.pk, remote_id)
+            pull_remote_ticket_task.apply_async((connection.pk, remote_id), retry=True, retry_policy=PUBLISH_POLICY)
         except Exception as exc:  # noqa: BLE001 - any broker failure: the periodic pull catches up
-            logger.warning("Could not enqueue the pull of %s on connection %s: %s", remote_id, connection.pk, exc)
+            logger.warning(
+                "Could not enqueue the pull of %s on connection %s (the periodic pull will catch up): %s",
+                remote_id,
+                connection.pk,
+                exc,
+            )
             break
         sent += 1
     sync_log(
@@ -130,6 +179,10 @@ def zendesk_webhook(request: HttpRequest) -> JsonResponse:
             message=f"Refused a delivery stamped {timestamp[:40]!r}: more than five minutes off.",
         )
         return _refuse(401, "The signature timestamp is too old or in the future.")
+    if (throttled := _throttled(connection)) is not None:
+        return throttled
+    if not _first_delivery(connection, signature):
+        return JsonResponse({"status": "ok", "queued": 0, "replayed": True})
     try:
         event = json.loads(body)
     except ValueError:
@@ -182,6 +235,8 @@ def zoho_webhook(request: HttpRequest) -> JsonResponse:
         request.GET.get("secret", "").encode(), connection.webhook_secret.encode()
     ):
         return _refuse(401, "The webhook secret does not match.")
+    if (throttled := _throttled(connection)) is not None:
+        return throttled
     ids = list(dict.fromkeys(i for i in map(_zoho_ticket_id, events) if i is not None))
     if not ids:
         return JsonResponse({"status": "ok", "queued": 0})

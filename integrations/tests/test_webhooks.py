@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 
 from helpdesk.celery import app
 from integrations.models import RemoteLink, SyncLogEntry
@@ -20,6 +21,25 @@ from tickets.tests.factories import category
 pytestmark = pytest.mark.django_db
 zendesk, zoho = sync_support.zendesk, sync_support.zoho
 ZENDESK_URL, ZOHO_URL = "/integrations/zendesk/webhook", "/integrations/zoho/webhook"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()  # rate counters and remembered signatures live there
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def broker_down():
+    """Celery pointed at a port where nothing listens: every publish is refused, as with a down broker."""
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app._pool, app.amqp._producer_pool = None, None  # the pools hold connections to the old broker
+    yield
+    app.pool.force_close_all()
+    app.conf.broker_url = original
+    app._pool, app.amqp._producer_pool = None, None
 
 
 @pytest.fixture
@@ -97,3 +117,62 @@ def test_zoho_events_pull_each_ticket_once(client, zoho, eager):
     assert answer.status_code == 200 and answer.json()["queued"] == 1
     link = RemoteLink.objects.get(connection=connection, remote_id=remote["id"])
     assert link.ticket.channel == "zoho" and link.ticket.comments.count() == 1
+
+
+def test_a_replayed_zendesk_delivery_is_answered_but_queued_once(client, zendesk):
+    connection = zendesk_connection(zendesk)
+    body = json.dumps(zendesk.webhook_event("ticket.comment_added", 4242)).encode()
+    headers = {**zendesk.webhook_headers(body), "Content-Type": None}
+
+    first = client.post(ZENDESK_URL, data=body, content_type="application/json", headers=headers)
+    again = client.post(ZENDESK_URL, data=body, content_type="application/json", headers=headers)
+
+    assert first.status_code == 200 and first.json()["queued"] == 1
+    assert again.status_code == 200 and again.json() == {"status": "ok", "queued": 0, "replayed": True}
+    assert SyncLogEntry.objects.filter(connection=connection, direction="webhook").count() == 1
+    fresh = post_zendesk(client, zendesk, zendesk.webhook_event("ticket.comment_added", 4243))
+    assert fresh.json()["queued"] == 1
+
+
+def test_a_down_broker_still_answers_200_at_once_and_logs_a_warning(client, zendesk, broker_down, caplog):
+    zendesk_connection(zendesk)
+    started = time.monotonic()
+    answer = post_zendesk(client, zendesk, zendesk.webhook_event("ticket.status_changed", 777))
+    elapsed = time.monotonic() - started
+
+    assert answer.status_code == 200 and answer.json()["queued"] == 0
+    # Celery's default publish policy alone sleeps 0.6 s (three retries 0.2 s apart) before giving up.
+    assert elapsed < 0.5, elapsed
+    assert "Could not enqueue the pull of 777" in caplog.text and "periodic pull" in caplog.text
+    assert SyncLogEntry.objects.get(direction="webhook").outcome == "retry"
+
+
+def test_unsigned_zoho_deliveries_are_accepted_and_rate_limited_per_connection(client, zoho):
+    connection = zoho_connection(zoho)  # no webhook secret: unsigned deliveries are taken
+    other = zoho_connection(zoho, name="Other desk", org_id="99")
+    events = json.dumps([{"eventType": "Contact_Add", "payload": {"id": "1"}, "orgId": connection.org_id}])
+
+    def deliver(to):
+        return client.post(f"{ZOHO_URL}?connection={to.pk}", data=events, content_type="application/json")
+
+    for _ in range(600):  # the documented limit
+        assert deliver(connection).status_code == 200
+    refused = deliver(connection)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "THROTTLED" and refused.json()["status"] == "error"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert deliver(other).status_code == 200
+
+
+def test_the_request_log_never_shows_the_webhook_secret(client, zoho, caplog):
+    connection = zoho_connection(zoho, webhook_secret="zoho-hook-secret-456")
+    url = f"{ZOHO_URL}?connection={connection.pk}&secret=zoho-hook-secret-456&token=tok-789&code=c0de-1&state=st-2"
+    with caplog.at_level("INFO", logger="helpdesk.requests"):
+        assert client.post(url, data=b"[]", content_type="application/json").status_code == 200
+        wrong = url.replace("zoho-hook-secret-456", "guessed-secret-000")
+        events = json.dumps([{"eventType": "Ticket_Add", "payload": {"id": "5"}, "orgId": connection.org_id}])
+        assert client.post(wrong, data=events, content_type="application/json").status_code == 401
+    lines = [r.getMessage() for r in caplog.records if r.name == "helpdesk.requests"]
+    assert len(lines) == 2 and all(ZOHO_URL in line for line in lines)
+    for value in ("zoho-hook-secret-456", "guessed-secret-000", "tok-789", "c0de-1", "st-2"):
+        assert value not in caplog.text
