@@ -60,6 +60,10 @@ class RemoteLink(models.Model):
     last_pulled_at = models.DateTimeField(_("last pulled"), null=True, blank=True)
     # The desk's own updated time of what we last saw, to tell its changes from ours.
     remote_updated_at = models.DateTimeField(_("remote updated"), null=True, blank=True)
+    # Status and priority in the desk's terms as of the last sync (blank: not known yet). A field
+    # that differs from these changed on that side since; only one changed on both is a conflict.
+    synced_status = models.CharField(_("synced status"), max_length=64, blank=True)
+    synced_priority = models.CharField(_("synced priority"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
+
 from integrations.models import Connection, Provider
 from integrations.sync import mapping
 from integrations.zendesk.client import ZendeskClient
@@ -61,6 +63,47 @@ class RemoteNote:
     author_name: str
     author_is_staff: bool
     created_at: datetime | None
+    author_id: str = ""
+
+
+# Who the connection's credentials act as on the desk, kept a day per connection.
+_OWN_USER_TTL = 24 * 3600
+
+
+def _normal(text: str) -> str:
+    """Text compared loosely: the desk may re-wrap or re-space what we sent."""
+    return " ".join(str(text or "").split())
+
+
+def own_user_id(connection: Connection, fetch) -> str:
+    """The desk's id of the user our credentials act as (``fetch()`` asks the desk once a day)."""
+    key = f"integrations:own-user:{connection.pk}:{connection.created_at.timestamp()}"
+    value = cache.get(key)
+    if value is None:
+        value = str(fetch() or "")
+        cache.set(key, value, _OWN_USER_TTL)
+    return value
+
+
+def _pick_comment(
+    candidates: list[tuple[str, str, bool, str, datetime | None]],
+    comment: Comment,
+    mapped: set[str],
+    own_id: str,
+    since: datetime | None,
+) -> str | None:
+    """Among (id, text, public, author id, created) the desk's copy of ``comment``: the newest unmapped one
+    with its text (compared loosely), else the oldest unmapped one by our own user since ``since``."""
+    fitting = [c for c in candidates if c[0] not in mapped and c[2] != comment.is_internal]
+    for cid, text, _public, _author, _created in reversed(fitting):
+        if _normal(text) == _normal(comment.body):
+            return cid
+    if own_id and since is not None:
+        floor = since.replace(microsecond=0)
+        for cid, _text, _public, author, created in fitting:
+            if author == own_id and created is not None and created >= floor:
+                return cid
+    return None
 
 
 class ZendeskDesk:
@@ -96,16 +139,26 @@ class ZendeskDesk:
             raw=data,
         )
 
+    def local_terms(self, ticket: Ticket) -> dict[str, str]:
+        """Our status and priority as the desk would show them (``open+escalated`` for the tag)."""
+        out = mapping.zendesk_status_out(ticket.status, hold_enabled=self.connection.hold_enabled)
+        status = out.status + ("+escalated" if out.escalated else "")
+        return {"status": status, "priority": mapping.zendesk_priority_out(ticket.priority)}
+
+    def remote_terms(self, remote: RemoteTicket) -> dict[str, str]:
+        status = str(remote.raw.get("status") or "").lower()
+        if status == "hold" and not self.connection.hold_enabled:
+            status = "pending"  # hold arriving while hold is off still means waiting
+        if mapping.ESCALATED_TAG in {str(tag).lower() for tag in remote.raw.get("tags") or []}:
+            status += "+escalated"
+        return {"status": status, "priority": str(remote.raw.get("priority") or "").lower()}
+
     def matches(self, ticket: Ticket, remote: RemoteTicket) -> tuple[bool, bool]:
         """(status matches, priority matches): whether the desk already shows our values."""
-        status = mapping.zendesk_status_matches(
-            ticket.status,
-            remote.raw.get("status"),
-            remote.raw.get("tags") or [],
-            hold_enabled=self.connection.hold_enabled,
-        )
-        priority = remote.raw.get("priority") == mapping.zendesk_priority_out(ticket.priority)
-        return status, priority
+        return _matches(self.local_terms(ticket), self.remote_terms(remote))
+
+    def own_user_id(self) -> str:
+        return own_user_id(self.connection, lambda: self.client.me().get("id"))
 
     def get(self, remote_id: str) -> RemoteTicket:
         return self.ticket(self.client.get_ticket(int(remote_id)))
@@ -152,13 +205,22 @@ class ZendeskDesk:
             raise LookupError(f"the comment just added to ticket {remote_id} is not in its list")
         return found
 
-    def find_comment(self, remote_id: str, comment: Comment, mapped: set[str]) -> str | None:
-        """The newest unmapped comment with this text and visibility (a push whose answer was lost)."""
-        for data in reversed(self.client.list_comments(int(remote_id))[1:]):
-            same = (data.get("plain_body") or data.get("body") or "").strip() == comment.body.strip()
-            if same and bool(data.get("public")) != comment.is_internal and str(data["id"]) not in mapped:
-                return str(data["id"])
-        return None
+    def find_comment(
+        self, remote_id: str, comment: Comment, mapped: set[str], since: datetime | None = None
+    ) -> str | None:
+        """The desk's copy of a comment whose push answer was lost: by its text (loosely), else by our own
+        user since ``since`` with its visibility."""
+        candidates = [
+            (
+                str(data["id"]),
+                str(data.get("plain_body") or data.get("body") or ""),
+                bool(data.get("public")),
+                str(data.get("author_id") or ""),
+                parse_time(data.get("created_at")),
+            )
+            for data in self.client.list_comments(int(remote_id))[1:]
+        ]
+        return _pick_comment(candidates, comment, mapped, self.own_user_id() if since else "", since)
 
     def notes(self, remote_id: str) -> list[RemoteNote]:
         """The comments after the first (which is the ticket's description), oldest first."""
@@ -174,6 +236,7 @@ class ZendeskDesk:
                     author_name=str(author.get("name") or ""),
                     author_is_staff=author.get("role") in ("agent", "admin"),
                     created_at=parse_time(data.get("created_at")),
+                    author_id=str(data.get("author_id") or ""),
                 )
             )
         return notes
@@ -210,11 +273,25 @@ class ZohoDesk:
             raw=data,
         )
 
-    def matches(self, ticket: Ticket, remote: RemoteTicket) -> tuple[bool, bool]:
-        status = mapping.zoho_status_matches(ticket.status, remote.raw.get("status"), self._overrides)
+    def local_terms(self, ticket: Ticket) -> dict[str, str]:
+        """Our status and priority as Zoho names them (lower-cased); no priority without a picklist."""
+        terms = {"status": mapping.zoho_status_out(ticket.status, self._overrides).strip().lower()}
         wanted = mapping.zoho_priority_out(ticket.priority, self.connection.zoho_priorities or [])
-        priority = wanted is None or str(remote.raw.get("priority") or "").lower() == wanted.lower()
-        return status, priority
+        if wanted is not None:
+            terms["priority"] = wanted.lower()
+        return terms
+
+    def remote_terms(self, remote: RemoteTicket) -> dict[str, str]:
+        return {
+            "status": str(remote.raw.get("status") or "").strip().lower(),
+            "priority": str(remote.raw.get("priority") or "").strip().lower(),
+        }
+
+    def matches(self, ticket: Ticket, remote: RemoteTicket) -> tuple[bool, bool]:
+        return _matches(self.local_terms(ticket), self.remote_terms(remote))
+
+    def own_user_id(self) -> str:
+        return own_user_id(self.connection, lambda: self.client.myinfo().get("id"))
 
     def get(self, remote_id: str) -> RemoteTicket:
         return self.ticket(self.client.get_ticket(remote_id, include=["contacts"]))
@@ -270,12 +347,20 @@ class ZohoDesk:
                 return
             start += 100
 
-    def find_comment(self, remote_id: str, comment: Comment, mapped: set[str]) -> str | None:
-        for data in reversed(list(self._comments(remote_id))):
-            same = str(data.get("content") or "").strip() == comment.body.strip()
-            if same and bool(data.get("isPublic")) != comment.is_internal and str(data["id"]) not in mapped:
-                return str(data["id"])
-        return None
+    def find_comment(
+        self, remote_id: str, comment: Comment, mapped: set[str], since: datetime | None = None
+    ) -> str | None:
+        candidates = [
+            (
+                str(data["id"]),
+                str(data.get("content") or ""),
+                bool(data.get("isPublic")),
+                str((data.get("commenter") or {}).get("id") or data.get("commenterId") or ""),
+                parse_time(data.get("commentedTime")),
+            )
+            for data in self._comments(remote_id)
+        ]
+        return _pick_comment(candidates, comment, mapped, self.own_user_id() if since else "", since)
 
     def notes(self, remote_id: str) -> list[RemoteNote]:
         notes = []
@@ -291,12 +376,19 @@ class ZohoDesk:
                     author_name=name,
                     author_is_staff=who.get("type") == "AGENT",
                     created_at=parse_time(data.get("commentedTime")),
+                    author_id=str(who.get("id") or data.get("commenterId") or ""),
                 )
             )
         return notes
 
 
 Desk = ZendeskDesk | ZohoDesk
+
+
+def _matches(local: dict[str, str], remote: dict[str, str]) -> tuple[bool, bool]:
+    """Per field, whether the desk shows our value; a field we do not send (no Zoho picklist) matches."""
+    status, priority = (name not in local or local[name] == remote.get(name) for name in ("status", "priority"))
+    return status, priority
 
 
 def desk_for(connection: Connection, **client_options: Any) -> Desk:

@@ -10,9 +10,10 @@ database transaction (short transactions before and after). It is safe to repeat
 - A comment is posted once: a ``RemoteComment`` row with a blank ``remote_id`` is written before
   the call; a retry finding it blank looks for the comment on the desk before posting again.
   Comments that came from the desk (``direction=pull``) are never posted back.
-- Status and priority are sent only when the desk does not already show ours. If the desk
-  changed since we last saw it, the later change wins (``conflict_record`` says what was
-  overwritten); a desk that wins is applied here instead of being overwritten.
+- Status and priority are merged field by field against the values of the last sync
+  (``merge.py``): a field changed here only is sent, one changed on the desk only is applied
+  here, one changed on both is a conflict the later change wins (``conflict_record`` says what
+  was overwritten). Comments on the desk are no field change.
 - The desk's updated time after our writes is kept on the link, so the next pull knows them
   as ours and skips them.
 
@@ -31,8 +32,9 @@ from django.utils import timezone
 from integrations.errors import IntegrationError, TransientError
 from integrations.models import Connection, Direction, Outcome, PushState, RemoteComment, RemoteLink, SyncState
 from integrations.services import connection_record_failure, connection_record_success, sync_log, sync_state_claim
-from integrations.sync.apply import conflict_record, remote_values_apply
+from integrations.sync.apply import remote_values_apply
 from integrations.sync.desks import Desk, RemoteTicket, desk_for
+from integrations.sync.merge import merge_fields, merge_record_conflict, synced_values
 from integrations.sync.outbox import suppress_push
 from tickets.models import Comment, Ticket
 
@@ -93,7 +95,7 @@ def _push(connection: Connection, link: RemoteLink, desk: Desk) -> RemoteLink:
         connection_record_failure(connection=connection, error=exc.message)
         raise
     now = timezone.now()
-    values = {"last_pushed_at": now, "remote_updated_at": remote.updated_at}
+    values = {"last_pushed_at": now, "remote_updated_at": remote.updated_at, **synced_values(desk, remote)}
     if remote.url and not link.remote_url:
         values["remote_url"] = remote.url[:500]
     RemoteLink.objects.filter(pk=link.pk).update(**values)
@@ -158,65 +160,41 @@ def _update(connection: Connection, link: RemoteLink, ticket: Ticket, desk: Desk
     unseen = remote.updated_at is not None and (
         link.remote_updated_at is None or remote.updated_at > link.remote_updated_at
     )
-    overwritten = _values(remote, status_ok, priority_ok, remote_side=True)
-    kept = _values_local(ticket, status_ok, priority_ok)
-    if unseen and remote.updated_at > ticket.updated_at:
-        # The desk's change is the later one: take it rather than overwrite it.
+    local_changed_at = ticket.updated_at
+    merge = merge_fields(
+        desk,
+        link,
+        ticket,
+        remote,
+        local_changed_at=local_changed_at,
+        unknown_base_local=True,
+        unknown_base_remote=unseen,
+    )
+    if merge.apply or merge.conflicts:
+        # The desk's own changes (and the conflicts it wins) are taken here rather than overwritten.
         with suppress_push(connection), transaction.atomic():
-            conflict_record(
-                connection=connection,
-                ticket=ticket,
-                winner="remote",
-                overwritten=kept,
-                kept=overwritten,
-                local_changed_at=ticket.updated_at,
-                remote_changed_at=remote.updated_at,
-            )
-            remote_values_apply(
-                connection=connection,
-                ticket=ticket,
-                status=None if status_ok else remote.status,
-                priority=None if priority_ok else remote.priority,
-            )
+            merge_record_conflict(connection, ticket, merge, local_changed_at=local_changed_at, remote=remote)
+            if merge.apply:
+                ticket = remote_values_apply(
+                    connection=connection,
+                    ticket=ticket,
+                    status=merge.apply.get("status"),
+                    priority=merge.apply.get("priority"),
+                )
+    if merge.conflicts:
+        won = "its values were kept" if merge.winner == "remote" else "ours were sent"
         sync_log(
             connection=connection,
             direction=Direction.PUSH,
             action="update_ticket",
             outcome=Outcome.CONFLICT,
-            message=f"The desk changed {ticket.number} later than we did; its values were kept.",
+            message=f"Both sides changed {', '.join(sorted(merge.conflicts))} of {ticket.number}; {won}.",
             ticket=ticket,
             remote_id=link.remote_id,
         )
+    if not merge.push:
         return remote
-    if unseen:
-        conflict_record(
-            connection=connection,
-            ticket=ticket,
-            winner="local",
-            overwritten=overwritten,
-            kept=kept,
-            local_changed_at=ticket.updated_at,
-            remote_changed_at=remote.updated_at,
-        )
     return desk.update(link.remote_id, ticket)
-
-
-def _values(remote: RemoteTicket, status_ok: bool, priority_ok: bool, *, remote_side: bool) -> dict[str, str]:
-    values = {}
-    if not status_ok:
-        values["status"] = str(remote.raw.get("status") or "")
-    if not priority_ok:
-        values["priority"] = str(remote.raw.get("priority") or "")
-    return values
-
-
-def _values_local(ticket: Ticket, status_ok: bool, priority_ok: bool) -> dict[str, str]:
-    values = {}
-    if not status_ok:
-        values["status"] = ticket.status
-    if not priority_ok:
-        values["priority"] = ticket.priority
-    return values
 
 
 def _comments(connection: Connection, link: RemoteLink, ticket: Ticket, desk: Desk) -> int:

@@ -89,7 +89,9 @@ def test_remote_change_applies_without_echo(zendesk, customer, agent):
     event = TicketEvent.objects.get(ticket=ticket, kind=EventKind.RESOLVED)
     assert event.actor is None and event.metadata["source"] == "zendesk"
     note = Comment.objects.get(ticket=ticket)
-    assert note.author == customer  # the desk's admin is nobody here: a public reply falls to the requester
+    # The desk's admin is nobody here: the connection's integration user carries it, not the requester.
+    assert note.author.email == f"sync+{connection.pk}@integrations.invalid" and note.author.is_staff_role
+    assert not note.author.has_usable_password()
     assert RemoteComment.objects.get(comment=note).direction == "pull"
     # The pulled change is not marked for push to the desk it came from.
     assert RemoteLink.objects.get(pk=link.pk).push_state == PushState.SYNCED

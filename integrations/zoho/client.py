@@ -112,17 +112,31 @@ class ZohoClient:
         return self._list(self._call("GET", "tickets", params=params))
 
     def search_modified_since(
-        self, since: datetime, *, until: datetime | None = None, from_: int = 0, limit: int = 100
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        from_: int = 0,
+        limit: int = 100,
+        department: str | None = None,
     ) -> list[dict[str, Any]]:
-        """One page of tickets modified in [since, until] (until: now), oldest change first: how Zoho is polled."""
+        """One page of tickets modified in [since, until] (until: now), in ``department`` if given: how Zoho
+        is polled. Sorted by modified time, but callers page through the whole window by offset rather
+        than trust the order."""
         until = until or datetime.now(UTC)
-        params = {
+        params: dict[str, Any] = {
             "modifiedTimeRange": f"{zoho_time(since)},{zoho_time(until)}",
             "sortBy": "modifiedTime",
             "from": from_,
             "limit": limit,
         }
+        if department:
+            params["departmentId"] = department
         return self._list(self._call("GET", "tickets/search", params=params))
+
+    def myinfo(self) -> dict[str, Any]:
+        """The agent the OAuth token acts as (``id``: the commenter id of what we post)."""
+        return self._object(self._call("GET", "myinfo"))
 
     # -- comments and statuses -----------------------------------------------------------------
 

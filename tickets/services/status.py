@@ -48,14 +48,15 @@ def apply_status(
 ) -> set[str]:
     """Move a locked ticket to ``target`` and record it; the caller saves. Checks the table only.
 
-    ``system_move`` skips the table for moves the system makes on its own (closing a
-    ticket merged into another, from whatever status it was in).
+    ``system_move`` skips the table and the reopen window for moves the system makes on its
+    own (closing a ticket merged into another, from whatever status it was in; a connected
+    desk's reopen, which that desk already made).
     """
     if not system_move and not workflow.is_allowed(ticket.status, target):
         raise _refuse(ticket, target)
     if target == Status.REOPENED and ticket.merged_into_id is not None:
         raise _refuse(ticket, target, "This ticket was merged into another; its conversation continues there.")
-    if target == Status.REOPENED and ticket.status == Status.CLOSED:
+    if target == Status.REOPENED and ticket.status == Status.CLOSED and not system_move:
         if not workflow.reopen_window_open(ticket.closed_at, now, settings.REOPEN_WINDOW_DAYS):
             days = settings.REOPEN_WINDOW_DAYS
             raise _refuse(ticket, target, f"A closed ticket can only be reopened within {days} days of closing.")
