@@ -1,7 +1,8 @@
 """Seed 000's Zoho Desk proxy, under ``/api/v1/integrations/zoho/``: create a request, fetch one.
 
 ``POST requests`` opens the ticket here (channel ``zoho``, the requester found or created by
-email) and then creates it in Zoho Desk at once, answering with Zoho's id as the seed did.
+email) and then creates it in Zoho Desk at once, answering with Zoho's id as the seed did. Staff
+open requests for anyone, customers for themselves; an ``Idempotency-Key`` makes a retry safe.
 ``GET requests/{id}`` reads a Zoho ticket with its assignee and comments, simplified; who may read
 which ticket is ``integrations.api.access``'s rule (a ticket linked here is checked as the local one).
 """
@@ -12,24 +13,30 @@ import time
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+from accounts.roles import STAFF_ROLES, Role
 from accounts.services import customer_for_email
 from helpdesk.api.permissions import IsStaffRole
 from helpdesk.api.throttling import WriteThrottle
+from helpdesk.errors import Conflict, PermissionDenied
 from integrations.api.access import remote_ticket_for_read
 from integrations.api.common import CONNECTION_PARAMETER, REMOTE_ERRORS, connection_for, remote_error, remote_errors
+from integrations.api.idempotency import HEADER, IdempotentCreate
 from integrations.api.serializers import (
     ZohoRequestCreatedSerializer,
     ZohoRequestCreateSerializer,
     ZohoRequestSerializer,
 )
 from integrations.errors import IntegrationError
-from integrations.models import Connection, Provider, RemoteLink
+from integrations.models import Connection, Provider, PushState, RemoteLink
 from integrations.sync.push import PushBusy, push_ticket
 from integrations.zoho.client import ZohoClient
 from tickets import services
@@ -65,19 +72,57 @@ def _person_name(person: dict[str, Any] | None) -> str | None:
     return name or person.get("email") or None
 
 
+class CanOpenRequests(BasePermission):
+    """Staff for anyone; a customer for themselves (the view checks the email)."""
+
+    message = "Only staff and customers can open requests."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.role in (Role.CUSTOMER, *STAFF_ROLES))
+
+
+def default_category() -> Category:
+    """General if active (the seed had no categories), else the first active one; 409 when none is."""
+    found = (
+        Category.objects.filter(slug="general", is_active=True).first()
+        or Category.objects.filter(is_active=True).order_by("position", "name").first()
+    )
+    if found is None:
+        raise Conflict("There is no active category to file the request under: an admin must activate one.")
+    return found
+
+
+def _check_requester(request: Request, email: str) -> None:
+    user = request.user
+    if user.role == Role.CUSTOMER and email.strip().lower() != user.email.lower():
+        raise PermissionDenied("Customers open requests for themselves: use your own email as requesteremail.")
+
+
+def _requester(request: Request, email: str) -> User:
+    """The customer the request is for (found or created by email); a customer is their own requester."""
+    return request.user if request.user.role == Role.CUSTOMER else customer_for_email(email=email)
+
+
 class ZohoRequestsView(APIView):
     """``POST /integrations/zoho/requests``: seed 000's ticket creation."""
 
-    permission_classes = [IsStaffRole]
+    permission_classes = [CanOpenRequests]
     throttle_classes = [WriteThrottle]
 
     @extend_schema(
         summary="Open a ticket here and in Zoho Desk (seed 000)",
-        description="Validates, opens the local ticket (channel zoho; the requester is found or created by "
-        "email), then pushes it to Zoho Desk through the sync engine before answering. Invalid input "
-        "creates nothing. If Zoho fails, the local ticket stays (the message names it) and the sync "
-        "engine retries what can succeed later.",
-        parameters=[CONNECTION_PARAMETER],
+        description="Validates, opens the local ticket (channel zoho, category General or the first active one; "
+        "the requester is found or created by email), then pushes it to Zoho Desk through the sync engine "
+        "before answering. Staff open requests for anyone, customers for their own email only (403). "
+        "Invalid input creates nothing. If Zoho fails, the local ticket stays (the message names it) and the "
+        "sync engine retries what can succeed later. With an `Idempotency-Key` header a retry of the same "
+        "request (same user, key and body, within 24 hours) answers the first ticket instead of opening "
+        "another; the same key with another body is 409.",
+        parameters=[
+            CONNECTION_PARAMETER,
+            OpenApiParameter(HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+        ],
         request=ZohoRequestCreateSerializer,
         responses={201: ZohoRequestCreatedSerializer, **REMOTE_ERRORS},
         tags=TAGS,
@@ -86,20 +131,36 @@ class ZohoRequestsView(APIView):
         data = ZohoRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        _check_requester(request, fields["requesteremail"])
         connection = connection_for(request, Provider.ZOHO)
-        with transaction.atomic():
-            ticket = services.ticket_create(
-                actor=request.user,
-                requester=customer_for_email(email=fields["requesteremail"]),
-                subject=fields["subject"],
-                description=fields["description"],
-                category=Category.objects.get(slug="general"),
-                channel=Channel.ZOHO,
-            )
-        try:
-            link = _push_now(connection, ticket)
-        except IntegrationError as exc:
-            raise remote_error(exc, prefix=f"Ticket {ticket.number} was opened here but not in Zoho Desk: ") from exc
+        category = default_category()
+        once = IdempotentCreate.from_request(request, f"zoho-requests:{connection.pk}", dict(fields))
+        first_pk = once.claim() if once else None
+        ticket = Ticket.objects.filter(pk=first_pk).first() if first_pk else None
+        if ticket is None:
+            try:
+                with transaction.atomic():
+                    ticket = services.ticket_create(
+                        actor=request.user,
+                        requester=_requester(request, fields["requesteremail"]),
+                        subject=fields["subject"],
+                        description=fields["description"],
+                        category=category,
+                        channel=Channel.ZOHO,
+                    )
+            except BaseException:
+                if once:
+                    once.release()
+                raise
+            if once:
+                once.record(ticket.pk)
+        link = RemoteLink.objects.filter(connection=connection, ticket=ticket, push_state=PushState.SYNCED).first()
+        if link is None or not link.remote_id:
+            try:
+                link = _push_now(connection, ticket)
+            except IntegrationError as exc:
+                prefix = f"Ticket {ticket.number} was opened here but not in Zoho Desk: "
+                raise remote_error(exc, prefix=prefix) from exc
         body = {"message": "Ticket created successfully", "zohoticketid": link.remote_id, "number": ticket.number}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from integrations.models import Connection, RemoteLink, SyncLogEntry
 from integrations.zoho.fake import FakeZoho
-from tickets.models import Ticket
+from tickets.models import Category, Ticket
 
 CLIENT_ID, CLIENT_SECRET = "1000.HELPDESK", "zoho-client-secret-0123456789"
 URL = "/api/v1/integrations/zoho/requests"
@@ -201,3 +201,46 @@ def test_get_checks_the_linked_ticket_with_the_ticket_access_rules(fake, connect
     assert api(manager).get(f"{URL}/{unlinked['id']}").status_code == 200
     settings.AGENT_TICKET_VISIBILITY = "all"
     assert api(agent).get(f"{URL}/{unlinked['id']}").status_code == 200
+
+
+def test_without_a_general_category_the_first_active_one_is_used(fake, connection, agent):
+    Category.objects.filter(slug="general").delete()
+    response = api(agent).post(URL, BODY, format="json")
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().category == Category.objects.filter(is_active=True).order_by("position", "name")[0]
+
+
+def test_no_active_category_is_a_conflict_and_creates_nothing(fake, connection, agent):
+    Category.objects.update(is_active=False)
+    response = api(agent).post(URL, BODY, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "CONFLICT"
+    assert "category" in response.json()["message"]
+    assert not Ticket.objects.exists() and not RemoteLink.objects.exists()
+
+
+def test_customers_open_requests_for_themselves_only(fake, connection, customer):
+    refused = api(customer).post(URL, BODY, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN"
+    assert not Ticket.objects.exists()
+
+    mine = api(customer).post(URL, {**BODY, "requesteremail": customer.email.upper()}, format="json")
+    assert mine.status_code == 201, mine.content
+    ticket = Ticket.objects.get()
+    assert ticket.requester == customer and ticket.channel == "zoho"
+    assert RemoteLink.objects.get(ticket=ticket).remote_id == mine.json()["zohoticketid"]
+
+
+def test_a_retry_with_the_same_idempotency_key_opens_one_ticket(fake, connection, agent):
+    headers = {"Idempotency-Key": "retry-7f3c"}
+    first = api(agent).post(URL, BODY, format="json", headers=headers)
+    again = api(agent).post(URL, BODY, format="json", headers=headers)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Ticket.objects.count() == 1 and RemoteLink.objects.count() == 1
+    assert len([r for r in fake.requests if r.method == "POST" and r.path.endswith("/tickets")]) == 1
+
+    reused = api(agent).post(URL, {**BODY, "subject": "Another"}, format="json", headers=headers)
+    assert reused.status_code == 409 and reused.json()["code"] == "CONFLICT"
+    other = api(agent).post(URL, BODY, format="json", headers={"Idempotency-Key": "retry-8a1d"})
+    assert other.status_code == 201 and Ticket.objects.count() == 2
