@@ -158,6 +158,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-relay": {"task": "tickets.tasks.notifications_relay", "schedule": 60.0},
     "integrations-push-relay": {"task": "integrations.tasks.push_pending_relay", "schedule": 60.0},
     "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
+    "integrations-sync-log-prune": {"task": "integrations.tasks.sync_log_prune_task", "schedule": 86400.0},
 }
 
 # --- Auth -------------------------------------------------------------------

@@ -119,7 +119,8 @@ def zoho_status_in(
             return Status(local)
     if name == "escalated":
         return Status.ESCALATED
-    return _ZOHO_TYPE_IN.get(str(status_type or "").strip().lower())
+    # Without a statusType (some answers leave it out) the default statuses are known by name.
+    return _ZOHO_TYPE_IN.get(str(status_type or "").strip().lower() or name)
 
 
 def zoho_status_matches(local: str, remote: str | None, overrides: Mapping[str, str] | None = None) -> bool:
