@@ -29,8 +29,17 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.errors import IntegrationError, TransientError
-from integrations.models import Connection, Direction, Outcome, PushState, RemoteComment, RemoteLink, SyncState
+from integrations.errors import IntegrationError, PermanentError, TransientError
+from integrations.models import (
+    Connection,
+    Direction,
+    Outcome,
+    Provider,
+    PushState,
+    RemoteComment,
+    RemoteLink,
+    SyncState,
+)
 from integrations.services import connection_record_failure, connection_record_success, sync_log, sync_state_claim
 from integrations.sync.apply import remote_values_apply
 from integrations.sync.desks import Desk, RemoteTicket, desk_for
@@ -71,28 +80,24 @@ def _push(connection: Connection, link: RemoteLink, desk: Desk) -> RemoteLink:
     action = "create_ticket" if not link.remote_id else "update_ticket"
     try:
         if link.remote_id:
-            remote = _update(connection, link, ticket, desk)
+            remote = desk.get(link.remote_id)
+            if _closed_for_good(desk, remote):
+                return _closed_remotely_skip(connection, link, ticket)
+            remote = _update(connection, link, ticket, desk, remote)
         else:
             remote = _create(connection, link, ticket, desk)
         action = "add_comment"
         wrote = _comments(connection, link, ticket, desk)
         if wrote:
             remote = desk.get(link.remote_id)
+    except PermanentError as exc:
+        if link.remote_id and exc.status == 422 and "status" in exc.details:
+            # Closed on the desk between our read and our write (Zendesk's closed-ticket 422).
+            return _closed_remotely_skip(connection, link, ticket)
+        _push_failed(connection, link, ticket, action, exc)
+        raise
     except IntegrationError as exc:
-        failed = not exc.retryable
-        if failed:
-            RemoteLink.objects.filter(pk=link.pk).update(push_state=PushState.FAILED)
-            link.push_state = PushState.FAILED
-        sync_log(
-            connection=connection,
-            direction=Direction.PUSH,
-            action=action,
-            outcome=Outcome.FAILED if failed else Outcome.RETRY,
-            message=exc.message,
-            ticket=ticket,
-            remote_id=link.remote_id,
-        )
-        connection_record_failure(connection=connection, error=exc.message)
+        _push_failed(connection, link, ticket, action, exc)
         raise
     now = timezone.now()
     values = {"last_pushed_at": now, "remote_updated_at": remote.updated_at, **synced_values(desk, remote)}
@@ -116,6 +121,47 @@ def _push(connection: Connection, link: RemoteLink, desk: Desk) -> RemoteLink:
         remote_id=link.remote_id,
     )
     connection_record_success(connection=connection, at=now)
+    return link
+
+
+def _push_failed(connection: Connection, link: RemoteLink, ticket: Ticket, action: str, exc: IntegrationError) -> None:
+    failed = not exc.retryable
+    if failed:
+        RemoteLink.objects.filter(pk=link.pk).update(push_state=PushState.FAILED)
+        link.push_state = PushState.FAILED
+    sync_log(
+        connection=connection,
+        direction=Direction.PUSH,
+        action=action,
+        outcome=Outcome.FAILED if failed else Outcome.RETRY,
+        message=exc.message,
+        ticket=ticket,
+        remote_id=link.remote_id,
+    )
+    connection_record_failure(connection=connection, error=exc.message)
+
+
+def _closed_for_good(desk: Desk, remote: RemoteTicket) -> bool:
+    """Zendesk's closed tickets take no change at all (solved ones still do; Zoho's Closed reopen)."""
+    return desk.provider == Provider.ZENDESK and str(remote.raw.get("status") or "") == "closed"
+
+
+def _closed_remotely_skip(connection: Connection, link: RemoteLink, ticket: Ticket) -> RemoteLink:
+    """Stop sending a ticket its desk has closed for good: one clear log line, not a failing connection."""
+    RemoteLink.objects.filter(pk=link.pk).update(push_state=PushState.FAILED)
+    link.push_state = PushState.FAILED
+    sync_log(
+        connection=connection,
+        direction=Direction.PUSH,
+        action="update_ticket",
+        outcome=Outcome.SKIPPED,
+        message=(
+            f"{ticket.number} is closed on {connection.name} ({link.remote_id}), which takes no more changes: "
+            "what changes here is no longer sent. Open a new ticket for follow-up work."
+        ),
+        ticket=ticket,
+        remote_id=link.remote_id,
+    )
     return link
 
 
@@ -152,8 +198,7 @@ def _create(connection: Connection, link: RemoteLink, ticket: Ticket, desk: Desk
     return remote
 
 
-def _update(connection: Connection, link: RemoteLink, ticket: Ticket, desk: Desk) -> RemoteTicket:
-    remote = desk.get(link.remote_id)
+def _update(connection: Connection, link: RemoteLink, ticket: Ticket, desk: Desk, remote: RemoteTicket) -> RemoteTicket:
     status_ok, priority_ok = desk.matches(ticket, remote)
     if status_ok and priority_ok:
         return remote

@@ -165,3 +165,25 @@ def test_relay_enqueues_links_left_pending(zendesk, customer):
     assert len(zendesk.tickets) == 3
     assert set(RemoteLink.objects.values_list("push_state", flat=True)) == {PushState.SYNCED}
     assert {t.pk for t in tickets} == set(RemoteLink.objects.values_list("ticket_id", flat=True))
+
+
+def test_a_ticket_closed_in_zendesk_stops_being_sent_with_one_clear_line(zendesk, customer, agent):
+    connection = zendesk_connection(zendesk)
+    ticket = new_ticket(customer)
+    link = RemoteLink.objects.get(ticket=ticket)
+    push_ticket(connection, ticket, desk=fast_desk(connection))
+    link.refresh_from_db()
+    zendesk.set_status(int(link.remote_id), "closed")
+    puts = sum(r.method == "PUT" for r in zendesk.requests)
+
+    comment_add(actor=agent, ticket=ticket, body="One more thing.")
+    push_ticket(connection, ticket, desk=fast_desk(connection))  # no exception: nothing to retry
+
+    link.refresh_from_db()
+    assert link.push_state == PushState.FAILED
+    assert sum(r.method == "PUT" for r in zendesk.requests) == puts  # no write the desk would refuse
+    assert [c["body"] for c in zendesk.comments[int(link.remote_id)]] == ["Smoke everywhere."]
+    entry = SyncLogEntry.objects.filter(connection=connection, outcome="skipped").latest("created_at")
+    assert "is closed on" in entry.message and "no longer sent" in entry.message
+    connection.refresh_from_db()
+    assert connection.consecutive_failures == 0  # a closed ticket is not a failing connection
