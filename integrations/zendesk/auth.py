@@ -3,9 +3,10 @@
 The admin's "connect" view does::
 
     url, state, verifier = build_authorize_url(connection, redirect_uri)
-    # keep state and verifier server-side (the session), redirect the browser to url
+    # keep the verifier server-side, found again by the state (integrations/api/zendesk_auth.py
+    # keys it by the state's digest, once); redirect the browser to url
     ...
-    # on the callback: state_matches(kept_state, request.GET["state"]), then
+    # on the callback: the verifier kept under request.GET["state"], then
     exchange_code(connection, request.GET["code"], verifier, redirect_uri)
 
 Every refresh returns a new refresh token and kills the old pair, so refreshes go through
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import logging
 import secrets
 from typing import TYPE_CHECKING
@@ -55,8 +55,8 @@ def build_authorize_url(
     """(url, state, code_verifier) for sending an admin to Zendesk to authorize ``connection``.
 
     Keep ``state`` and the verifier server-side (never in the URL or a cookie the browser can
-    read); the callback checks the state with ``state_matches`` and hands the verifier to
-    ``exchange_code``. PKCE uses S256.
+    read); the callback finds the verifier by the state it is given (so only the state we sent
+    finds one) and hands it to ``exchange_code``. PKCE uses S256.
     """
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43-128
@@ -72,11 +72,6 @@ def build_authorize_url(
         }
     )
     return f"{connection.accounts_base()}/oauth/authorizations/new?{query}", state, verifier
-
-
-def state_matches(expected: str | None, received: str | None) -> bool:
-    """Whether the callback's ``state`` is the one we sent (constant-time; missing never matches)."""
-    return bool(expected) and bool(received) and hmac.compare_digest(str(expected), str(received))
 
 
 def _post_token_request(connection: Connection, http: JsonHttp, body: dict[str, str]) -> Response:
