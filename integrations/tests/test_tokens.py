@@ -22,6 +22,7 @@ from integrations.errors import AuthenticationError, RefreshTokenInvalid, Transi
 from integrations.http import RetryPolicy
 from integrations.models import Connection
 from integrations.services import connection_tokens_store
+from integrations.tests.sync_support import in_threads
 from integrations.tokens import access_token, access_token_expiry, http_for
 from integrations.zendesk.client import ZendeskClient
 from integrations.zendesk.fake import FakeZendesk
@@ -165,28 +166,6 @@ def test_twenty_concurrent_calls_on_an_expired_token_refresh_once_and_all_succee
     # Not merely one success: one request to the token endpoint at all (the fake counts only successes).
     assert len([r for r in fake.requests if r.path.startswith("/oauth/tokens")]) == 1
     assert Connection.objects.get(pk=connection.pk).token_version == connection.token_version + 1
-
-
-def in_threads(count: int, work) -> list[object]:
-    """``work(index)`` in ``count`` threads started together; each result or the exception it raised."""
-    start = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - reported by the callers' assertions
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def token_requests(fake: FakeZendesk) -> list:

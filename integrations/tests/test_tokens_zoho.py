@@ -7,75 +7,27 @@ refresh whose answer was lost is safe.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.cache import cache
-from django.db import connections
 
 from integrations.http import RetryPolicy
 from integrations.models import Connection
+from integrations.tests import sync_support
+from integrations.tests.sync_support import in_threads, zoho_connection
 from integrations.tokens import access_token, http_for
 from integrations.zoho.client import ZohoClient
 from integrations.zoho.fake import FakeZoho
 
-CLIENT_ID, CLIENT_SECRET = "1000.HELPDESK", "zoho-client-secret-0123456789"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 THREADS = 20
+fake = sync_support.zoho
 
 
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()  # the mint record lives there
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def fake():
-    with FakeZoho() as server:
-        server.add_client(CLIENT_ID, CLIENT_SECRET)
-        yield server
-
-
-def make_connection(fake: FakeZoho) -> Connection:
-    return Connection.objects.create(
-        name="Acme EU",
-        provider="zoho",
-        data_centre="eu",
-        base_url_override=fake.base_url,
-        org_id=fake.org_id,
-        department_id=fake.department_id,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        refresh_token=fake.add_refresh_token(CLIENT_ID),
-    )
+def make_connection(fake: FakeZoho, **fields) -> Connection:
+    return zoho_connection(fake, name="Acme EU", data_centre="eu", **fields)
 
 
 def token_requests(fake: FakeZoho) -> list:
     return [r for r in fake.requests if r.path.startswith("/oauth/v2/token")]
-
-
-def in_threads(count: int, work) -> list[object]:
-    """``work(index)`` in ``count`` threads started together; each result or the exception it raised."""
-    start = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - reported by the callers' assertions
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,45 +13,22 @@ from django.utils import timezone
 from integrations.errors import AuthenticationError, MintLimited, PermanentError, RefreshTokenInvalid
 from integrations.http import RetryPolicy
 from integrations.models import Connection
+from integrations.tests import sync_support
+from integrations.tests.sync_support import ZO_SECRET as CLIENT_SECRET
+from integrations.tests.sync_support import zoho_connection
 from integrations.tokens import access_token
 from integrations.zoho.auth import MINT_LIMIT, recent_mints
 from integrations.zoho.client import ZohoClient
 from integrations.zoho.fake import FakeZoho
 
-CLIENT_ID, CLIENT_SECRET = "1000.HELPDESK", "zoho-client-secret-0123456789"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()  # the mint record lives there
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def fake():
-    with FakeZoho() as server:
-        server.add_client(CLIENT_ID, CLIENT_SECRET)
-        yield server
+fake = sync_support.zoho
 
 
 def make_connection(fake: FakeZoho, **fields) -> Connection:
-    values = {
-        "name": "Acme EU",
-        "provider": "zoho",
-        "data_centre": "eu",
-        "base_url_override": fake.base_url,
-        "org_id": fake.org_id,
-        "department_id": fake.department_id,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "refresh_token": fake.add_refresh_token(CLIENT_ID),
-        **fields,
-    }
-    return Connection.objects.create(**values)
+    return zoho_connection(fake, name="Acme EU", data_centre="eu", **fields)
 
 
 @pytest.fixture
