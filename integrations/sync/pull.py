@@ -148,19 +148,35 @@ def _pull_zendesk(puller: Puller, state: SyncState, since, batch, more, on_page)
             return
 
 
+DESK_CLOCK_SLACK = timedelta(minutes=1)
+# How far before the newest change seen an unordered desk's next window starts (changes stamped
+# while we read it).
+UNORDERED_OVERLAP = timedelta(seconds=5)
+
+
 def _pull_zoho(puller: Puller, state: SyncState, since, batch, more, on_page) -> None:
     client = puller.desk.client
     watermark = state.watermark or _first_start(puller.connection, since)
     offset = 0
-    until = datetime.now(UTC)
+    # A minute past our clock: a desk's clock running ahead of ours must not hide its latest changes.
+    until = datetime.now(UTC) + DESK_CLOCK_SLACK
     department = puller.connection.department_id or None
+    # Asked for oldest change first. While pages come so, each starts at the newest change seen
+    # (a ticket changing meanwhile cannot shift one past us). A desk answering in another order is
+    # read through the whole [watermark, until] window by offset instead, and the next run starts a
+    # little before the newest change it held (the desk's own clock, as in the ordered case).
+    ordered = True
+    window_newest = watermark
     while more():
         page = client.search_modified_since(watermark, until=until, from_=offset, limit=batch, department=department)
         remotes = [puller.desk.ticket(data) for data in page]
         puller.apply_page(remotes)
         puller.result.pages += 1
-        newest = max((r.updated_at for r in remotes if r.updated_at), default=None)
-        if newest is not None and newest > watermark:
+        times = [r.updated_at for r in remotes if r.updated_at]
+        ordered = ordered and times == sorted(times)
+        newest = max(times, default=None)
+        window_newest = max(window_newest, newest or window_newest)
+        if ordered and newest is not None and newest > watermark:
             # The range is inclusive: the next page starts at the newest time seen (re-seen ones are skipped).
             watermark, offset = newest, 0
             _save_position(state, watermark=watermark)
@@ -169,6 +185,8 @@ def _pull_zoho(puller: Puller, state: SyncState, since, batch, more, on_page) ->
         if on_page:
             on_page(puller.result)
         if len(page) < batch:
+            if not ordered:
+                _save_position(state, watermark=max(watermark, window_newest - UNORDERED_OVERLAP))
             puller.result.done = True
             return
 

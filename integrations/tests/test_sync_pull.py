@@ -156,6 +156,24 @@ def test_zoho_pull_by_watermark_with_comments(zoho, agent):
     assert (again.created, again.comments) == (0, 0)
 
 
+def test_zoho_pull_reads_every_change_from_a_desk_ignoring_the_sort(zoho):
+    zoho.search_ignores_sort = True  # newest change first, whatever we ask
+    connection = zoho_connection(zoho, created_at=EARLIER)
+    remotes = [zoho.create_ticket(f"Ticket {n}", contact_email=f"c{n}@example.com") for n in range(5)]
+
+    result = pull_changes(connection, desk=fast_desk(connection), batch=2)
+
+    assert result.created == 5
+    assert sorted(Ticket.objects.filter(channel="zoho").values_list("subject", flat=True)) == [
+        f"Ticket {n}" for n in range(5)
+    ]
+    # The next window starts near the end of the last one: an old ticket changed now is seen.
+    zoho.set_status(remotes[0]["id"], "On Hold")
+    again = pull_changes(connection, desk=fast_desk(connection), batch=2)
+    assert (again.created, again.updated) == (0, 1)
+    assert Ticket.objects.get(subject="Ticket 0").status == "on_hold"
+
+
 def test_a_page_of_known_tickets_costs_a_fixed_number_of_queries(zendesk, django_assert_max_num_queries):
     connection = zendesk_connection(zendesk, created_at=EARLIER)
     for n in range(5):

@@ -164,7 +164,7 @@ def ticket_search(ctx: Ctx) -> Response:
     sort_by = ctx.param("sortBy") or "relevance"
     if sort_by.removeprefix("-") not in SEARCH_SORTS:
         raise bad_query_value("sortBy")
-    tickets = _sorted(tickets, sort_by, None)
+    tickets = _sorted(tickets, "-modifiedTime" if fake.search_ignores_sort else sort_by, None)
     page = tickets[start : start + limit]
     if not page:
         return Response(204)
