@@ -106,3 +106,27 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture
+def eager():
+    """Celery tasks run in the caller, as a worker would run them (``task_always_eager``)."""
+    from helpdesk.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def broker_down():
+    """Celery pointed at a port where nothing listens: every publish is refused, as with a down broker."""
+    from helpdesk.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app._pool, app.amqp._producer_pool = None, None  # the pools hold connections to the old broker
+    yield
+    app.pool.force_close_all()
+    app.conf.broker_url = original
+    app._pool, app.amqp._producer_pool = None, None
