@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -11,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserManager
+from accounts.portal.emails import password_reset_email_queue
 from accounts.services import awaiting_verification
 
 
@@ -94,6 +96,14 @@ class ResetForm(PasswordResetForm):
     def get_users(self, email: str) -> Iterator[User]:
         email = UserManager.normalize_email(email)
         yield from User.objects.filter(email__iexact=email, is_active=True)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Queue the reset email of each account with this address; nothing is sent in the request.
+
+        Links are built on SITE_URL by the worker, never on the request's Host header.
+        """
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_email_queue(user)
 
 
 class ResendVerificationForm(forms.Form):

@@ -15,11 +15,9 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -28,11 +26,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User, UserManager
+from accounts.portal.emails import send_verification_email
 from accounts.portal.forms import LoginForm, ResendVerificationForm, ResetForm, SignupForm
 from accounts.services import (
     VERIFY_MAX_AGE,
     awaiting_verification,
-    email_verification_token,
     user_register,
     user_register_unverified,
     user_verify_email,
@@ -121,17 +119,9 @@ class PortalLogoutView(auth_views.LogoutView):
 class PortalPasswordResetView(auth_views.PasswordResetView):
     """Ask for a reset link; the page after it is the same whether the address has an account or not."""
 
-    form_class = ResetForm
+    form_class = ResetForm  # its save() queues the email (accounts/portal/emails.py): links on SITE_URL
     template_name = "portal/account/password_reset.html"
-    subject_template_name = "emails/password-reset-subject.txt"
-    email_template_name = "emails/password-reset-body.txt"
-    html_email_template_name = "emails/password-reset-body.html"
     success_url = reverse_lazy("account:password-reset-done")
-
-    @property
-    def extra_email_context(self) -> dict:
-        # Links are built on SITE_URL, never on the request's Host header, which a caller chooses.
-        return {"site_url": settings.SITE_URL}
 
 
 class PortalPasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -157,23 +147,6 @@ class PortalPasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password has been changed."))
         return response
-
-
-def send_verification_email(user: User) -> None:
-    """Email the account a signed link that confirms its address (works for VERIFY_MAX_AGE)."""
-    token = email_verification_token(user=user)
-    context = {
-        "user": user,
-        "verify_url": settings.SITE_URL + reverse("account:verify", args=[token]),
-        "days": VERIFY_MAX_AGE.days,
-        "site_url": settings.SITE_URL,
-    }
-    subject = " ".join(render_to_string("emails/verify-email-subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("emails/verify-email-body.txt", context), to=[user.email]
-    )
-    message.attach_alternative(render_to_string("emails/verify-email-body.html", context), "text/html")
-    message.send()
 
 
 @never_cache

@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.portal.views import resend_key
 from accounts.roles import Role
 from accounts.services import VERIFY_MAX_AGE, customer_for_email, email_verification_token
+from accounts.tasks import password_reset_email_task
 from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -169,6 +170,7 @@ class TestLoginAndLogout:
         assert re.search(r'role="status"><ul[^>]*><li[^>]*>You are logged out.', html)
 
 
+@pytest.mark.usefixtures("eager")  # the email is the worker's: run its task here
 class TestPasswordReset:
     def test_one_email_whose_link_sets_a_new_password_once(self, client, customer, mailoutbox, settings):
         settings.SITE_URL = "https://desk.example.com"
@@ -394,3 +396,23 @@ class TestLook:
         css = Path(finders.find("helpdesk/portal.css")).read_text(encoding="utf-8")
         assert ":focus-visible" in css and "@media (max-width" in css
         assert "@import" not in css and "url(" not in css and "http" not in css
+
+
+@pytest.mark.django_db
+def test_a_reset_request_sends_nothing_itself_the_worker_makes_and_sends_the_link(client, customer, mailoutbox):
+    client.post(reverse("account:password-reset"), {"email": customer.email})
+    assert mailoutbox == []  # queued: no SMTP round trip in the request, known address or not
+    assert password_reset_email_task(customer.pk) is True
+    assert len(mailoutbox) == 1 and "/portal/account/password-reset/" in mailoutbox[0].body
+    customer.is_active = False
+    customer.save(update_fields=["is_active"])
+    assert password_reset_email_task(customer.pk) is False  # gone meanwhile: nothing sent
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_the_reset_email_is_sent_at_once(client, customer, mailoutbox, broker_down, caplog):
+    response = client.post(reverse("account:password-reset"), {"email": customer.email})
+    assert response.url == reverse("account:password-reset-done")
+    assert [m.to for m in mailoutbox] == [[customer.email]]
+    assert "Broker unreachable" in caplog.text
