@@ -170,7 +170,7 @@ def _create(connection: Connection, link: RemoteLink, ticket: Ticket, desk: Desk
     remote = None
     if link.last_pushed_at is not None:
         # An earlier attempt may have reached the desk without our hearing the answer.
-        remote = desk.find_by_key(key, link.last_pushed_at)
+        remote = desk.find_by_key(key, link.last_pushed_at, ticket)
     attempt_at = timezone.now()
     RemoteLink.objects.filter(pk=link.pk).update(last_pushed_at=attempt_at)
     link.last_pushed_at = attempt_at
@@ -187,7 +187,8 @@ def _create(connection: Connection, link: RemoteLink, ticket: Ticket, desk: Desk
             remote_id=remote.id,
         )
     try:
-        RemoteLink.objects.filter(pk=link.pk).update(remote_id=remote.id)
+        with transaction.atomic():
+            RemoteLink.objects.filter(pk=link.pk).update(remote_id=remote.id)
     except IntegrityError:
         # Another of our tickets is already linked to it: a bug or a hand-made link. Refuse loudly.
         raise IntegrationError(f"Remote ticket {remote.id} is linked to another ticket already.") from None

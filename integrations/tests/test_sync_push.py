@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from integrations.errors import TransientError
 from integrations.models import PushState, RemoteComment, RemoteLink, SyncLogEntry
@@ -145,6 +148,24 @@ def test_zoho_push_with_key_and_timeout_retry(zoho, customer, agent):
     assert (remote["status"], remote["priority"]) == ("On Hold", "Urgent")
     assert [(c["content"], c["isPublic"]) for c in zoho.comments[link.remote_id]] == [("Looking.", False)]
     assert link.push_state == PushState.SYNCED
+
+
+def test_zoho_without_the_key_field_creates_once_and_finds_a_lost_create(zoho, customer):
+    zoho.custom_fields = set()  # the department has no cf_helpdesk_key: a create carrying it is refused
+    connection = zoho_connection(zoho)
+    ticket = new_ticket(customer)
+    link = push_ticket(connection, ticket, desk=fast_desk(connection))
+    assert len(zoho.tickets) == 1 and zoho.tickets[link.remote_id]["cf"] == {}
+    assert [r.method for r in zoho.requests if r.path.startswith("/api/v1/tickets")][:2] == ["POST", "POST"]
+
+    # A second ticket whose create reached the desk but whose answer was lost: found by subject,
+    # requester and time, not made twice.
+    other = new_ticket(customer, priority="high")
+    other_link = RemoteLink.objects.get(ticket=other)
+    RemoteLink.objects.filter(pk=other_link.pk).update(last_pushed_at=timezone.now() - timedelta(seconds=30))
+    lost = zoho.create_ticket(other.subject, contact_email=customer.email, priority="High")
+    pushed = push_ticket(connection, other, desk=fast_desk(connection))
+    assert pushed.remote_id == lost["id"] and len(zoho.tickets) == 2
 
 
 def test_relay_enqueues_links_left_pending(zendesk, customer):

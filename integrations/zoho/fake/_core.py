@@ -67,6 +67,8 @@ class FakeZoho:
         self.org_mismatch_status = 401
         self.comment_delete_status = 204
         self.search_from_max = 4999
+        # The department's custom fields (API names); None takes any ``cf_`` name.
+        self.custom_fields: set[str] | None = None
         # A desk (or proxy) that ignores search's sortBy and answers newest change first.
         self.search_ignores_sort = False
         self.reopen_on_customer_reply = True

@@ -85,10 +85,11 @@ def _check_fields(fake: FakeZoho, data: dict[str, Any], allowed: frozenset[str])
         if not isinstance(data["cf"], dict):
             errors.append(field_error("/cf", "invalid", "cf must be an object"))
         else:
+            known = fake.custom_fields  # None: any cf_ name is taken (a department with every field)
             errors += [
                 field_error(f"/cf/{key}", "invalid", "Unknown custom field")
                 for key in data["cf"]
-                if not key.startswith("cf_")
+                if not key.startswith("cf_") or (known is not None and key not in known)
             ]
             clean["cf"] = {key: value for key, value in data["cf"].items() if key.startswith("cf_")}
     if "dueDate" in data:
