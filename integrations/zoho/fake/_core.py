@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from . import _store, _webhooks
+from ._agent import AgentSide
 from ._errors import THRESHOLD_EXCEEDED, TOO_MANY_REQUESTS
-from ._serialize import comment_json, thread_json, ticket_json
 
 DEFAULT_STATUSES = {"Open": "Open", "On Hold": "On Hold", "Escalated": "Open", "Closed": "Closed"}
 DEFAULT_PRIORITIES = ["Low", "Medium", "High", "Urgent"]
@@ -43,7 +43,7 @@ def _token() -> str:
     return f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
 
 
-class FakeZoho:
+class FakeZoho(AgentSide):
     """A Zoho Accounts + Zoho Desk server on 127.0.0.1, for tests. See the package docstring."""
 
     def __init__(self, org_id: str = "60001", port: int = 0, host: str = "127.0.0.1") -> None:
@@ -283,88 +283,6 @@ class FakeZoho:
         _store.check_status_type(status_type)
         with self.lock:
             self.statuses[name] = status_type
-
-    # ----------------------------------------------------------------- acting as an agent in Zoho
-    def create_ticket(
-        self,
-        subject: str = "Printer on fire",
-        *,
-        contact_email: str = "customer@example.com",
-        contact_name: str | None = None,
-        description: str | None = None,
-        agent_id: str | None = None,
-        **fields: Any,
-    ) -> dict[str, Any]:
-        """Create a ticket as the desk would for an incoming email; ``fields`` use API names."""
-        with self.lock:
-            data = {"subject": subject, "departmentId": self.department_id, **fields}
-            if "contactId" not in data:
-                data["contact"] = {"email": contact_email, "lastName": contact_name or contact_email.split("@")[0]}
-            if description is not None:
-                data["description"] = description
-            ticket = _store.create_ticket(self, data, actor_id=agent_id or self.agent_id)
-            if description:
-                thread = {
-                    "channel": "EMAIL",
-                    "direction": "in",
-                    "visibility": "public",
-                    "contentType": "text/html",
-                    "content": description,
-                    "author": self.contact_person(ticket["contactId"]),
-                    "fromEmailAddress": ticket["email"],
-                    "to": f"support@{self.portal_name}.example.com",
-                    "isDescriptionThread": True,
-                }
-                thread["id"], thread["createdTime"] = self.next_id(), ticket["createdTime"]
-                self.threads[ticket["id"]] = [thread]
-            return ticket_json(self, ticket)
-
-    def update_ticket(self, ticket_id: str, *, agent_id: str | None = None, **changes: Any) -> dict[str, Any]:
-        with self.lock:
-            ticket = _store.update_ticket(self, self.tickets[ticket_id], changes, actor_id=agent_id or self.agent_id)
-            return ticket_json(self, ticket)
-
-    def set_status(self, ticket_id: str, status: str, *, agent_id: str | None = None) -> dict[str, Any]:
-        return self.update_ticket(ticket_id, status=status, agent_id=agent_id)
-
-    def add_comment(
-        self,
-        ticket_id: str,
-        content: str,
-        is_public: bool = True,
-        author: str | dict[str, Any] | None = None,
-        content_type: str = "plainText",
-    ) -> dict[str, Any]:
-        """``author``: an agent id (default: the default agent) or a person dict (``type`` END_USER...)."""
-        with self.lock:
-            if isinstance(author, dict):
-                commenter = {"firstName": None, "lastName": None, "email": None, "type": "END_USER", **author}
-                commenter.setdefault("id", self.next_id())
-            else:
-                commenter = self.agent_person(author)
-            data = {"content": content, "isPublic": is_public, "contentType": content_type}
-            comment = _store.add_comment(self, self.tickets[ticket_id], data, commenter)
-            return comment_json(self, comment)
-
-    def add_customer_reply(self, ticket_id: str, content: str) -> dict[str, Any]:
-        """The requester answers by email: an incoming public thread (reopens On Hold / Closed tickets)."""
-        with self.lock:
-            ticket = self.tickets[ticket_id]
-            thread = {
-                "channel": "EMAIL",
-                "direction": "in",
-                "visibility": "public",
-                "contentType": "text/html",
-                "content": content,
-                "author": self.contact_person(ticket["contactId"]),
-                "fromEmailAddress": ticket["email"],
-                "to": f"support@{self.portal_name}.example.com",
-            }
-            return thread_json(self, _store.add_thread(self, ticket, thread), with_content=True)
-
-    def get_ticket(self, ticket_id: str) -> dict[str, Any]:
-        with self.lock:
-            return ticket_json(self, self.tickets[ticket_id])
 
     # ----------------------------------------------------------------- faults
     def fail_next(
