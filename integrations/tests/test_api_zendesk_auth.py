@@ -17,14 +17,11 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from integrations.models import Connection, SyncLogEntry
-from integrations.zendesk.fake import FakeZendesk
-
-CLIENT_ID, CLIENT_SECRET = "helpdesk", "client-secret-0123456789"
-REDIRECT = "http://testserver/api/v1/integrations/zendesk/oauth/callback"
-EMAIL, API_TOKEN = "agent@acme.test", "api-token-0123456789abcdef"
-BASE = "/api/v1/integrations/zendesk"
+from integrations.tests import zendesk_api_support as support
+from integrations.tests.zendesk_api_support import API_TOKEN, BASE, CLIENT_ID, CLIENT_SECRET, EMAIL, REDIRECT
 
 pytestmark = pytest.mark.django_db
+fake = support.fake
 
 
 @pytest.fixture(autouse=True)
@@ -32,13 +29,6 @@ def _clean_cache():
     cache.clear()  # pending authorizations live there
     yield
     cache.clear()
-
-
-@pytest.fixture
-def fake():
-    with FakeZendesk() as server:
-        server.add_oauth_client(CLIENT_ID, CLIENT_SECRET, REDIRECT)
-        yield server
 
 
 @pytest.fixture

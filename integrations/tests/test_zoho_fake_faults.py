@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from integrations.tests import test_zoho_fake as base
+from integrations.tests import zoho_fake_support as base
 from integrations.zoho.fake import FakeZoho, _desk
 
 # The shared fixtures: a started fake with one OAuth client, a refresh token, a Desk client.
