@@ -136,10 +136,10 @@ class SyncState(models.Model):
     """
 
     class Kind(models.TextChoices):
-        # The usual kinds; the column takes any name, so a new job needs no migration.
+        # The jobs' kinds; the column takes any name (a push claims "push:<link id>"), so a new
+        # job needs no migration.
         PULL_TICKETS = "pull_tickets", _("pull tickets")
-        PULL_COMMENTS = "pull_comments", _("pull comments")
-        PUSH = "push", _("push")
+        IMPORT_TICKETS = "import_tickets", _("import tickets")
 
     connection = models.ForeignKey(
         Connection, on_delete=models.CASCADE, related_name="sync_states", verbose_name=_("connection")

@@ -37,7 +37,7 @@ __all__ = ["DEFAULT_BATCH", "IMPORT_KIND", "PULL_KIND", "PullResult", "pull_chan
 logger = logging.getLogger(__name__)
 
 PULL_KIND = SyncState.Kind.PULL_TICKETS
-IMPORT_KIND = "import_tickets"
+IMPORT_KIND = SyncState.Kind.IMPORT_TICKETS
 DEFAULT_BATCH = 100
 # Zendesk refuses an incremental start_time less than a minute old.
 _START_TIME_MIN_AGE = timedelta(seconds=61)
