@@ -3,19 +3,27 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
 
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install browser run test lint format check clean bench
+.PHONY: install install-dev browser run test lint format check clean bench
 
-# Reinstall only when requirements.txt changes, so a second `make run` starts in seconds.
+# Reinstall only when the requirements change, so a second `make run` starts in seconds.
+# `make run` needs only the product (requirements.txt); tests and tools add requirements-dev.txt.
 $(INSTALLED): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(INSTALLED)
 
+$(DEV_INSTALLED): $(INSTALLED) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(DEV_INSTALLED)
+
 install: $(INSTALLED)
+
+install-dev: $(DEV_INSTALLED)
 
 # Only `make test` needs it: `make run` never waits for a browser install.
 browser:
@@ -34,18 +42,18 @@ browser:
 run: install
 	VENV=$(VENV) ./bin/run
 
-test: install browser
+test: install-dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-check: install
+check: install-dev
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=true $(BIN)/python manage.py check
 
