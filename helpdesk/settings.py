@@ -272,8 +272,10 @@ STORAGES = {
 
 # --- Email ------------------------------------------------------------------
 
-_email_backend = env_choice("EMAIL_BACKEND", "console" if DEBUG else "smtp", ("console", "file", "smtp"))
-EMAIL_BACKEND = f"django.core.mail.backends.{_email_backend}.EmailBackend"
+# The README's names for Django's mail backends (its file backend's module is ``filebased``).
+_EMAIL_BACKENDS = {"console": "console", "file": "filebased", "smtp": "smtp"}
+_email_backend = env_choice("EMAIL_BACKEND", "console" if DEBUG else "smtp", tuple(_EMAIL_BACKENDS))
+EMAIL_BACKEND = f"django.core.mail.backends.{_EMAIL_BACKENDS[_email_backend]}.EmailBackend"
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -293,6 +295,9 @@ if env_bool("HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600, minimum=0)
+    # The header only asks browsers; a site is preloaded only once someone submits it (with a year's max-age).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
