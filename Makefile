@@ -39,7 +39,14 @@ browser:
 		exit 1; \
 	fi
 
-run: install
+# Written once, never over an existing one: every command typed in another terminal (manage.py, celery)
+# reads it through the settings, with the same development secret. Production sets real variables instead.
+.env:
+	@printf '# Written once by `make run` for local development. Never use it in production.\nDEBUG=true\nSECRET_KEY=%s\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "== wrote .env (DEBUG=true and a generated SECRET_KEY) for local commands"
+
+run: install .env
 	VENV=$(VENV) ./bin/run
 
 test: install-dev browser

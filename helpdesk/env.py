@@ -16,6 +16,30 @@ _FALSE = {"0", "false", "no", "off", ""}
 _MISSING = object()
 
 
+def read_env_file(path: str | os.PathLike[str]) -> None:
+    """Put a ``.env`` file's ``NAME=value`` lines into the environment, never over a variable already set.
+
+    `make run` writes one for local development, so every command typed in
+    another terminal sees the same settings. Blank lines and ``#`` comments are
+    skipped; a value may be wrapped in single or double quotes.
+    """
+    try:
+        with open(path, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                name, equals, value = line.removeprefix("export ").partition("=")
+                name, value = name.strip(), value.strip()
+                if not equals or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                    raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value.")
+                if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                    value = value[1:-1]
+                os.environ.setdefault(name, value)
+    except FileNotFoundError:
+        return
+
+
 def _raw(name: str) -> str | None:
     value = os.environ.get(name)
     return None if value is None else value.strip()

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from helpdesk.env import env_bool, env_choice, env_int, env_list, env_rate, env_str
+from helpdesk.env import env_bool, env_choice, env_int, env_list, env_rate, env_str, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# A local .env (written once by `make run`) fills in what the environment leaves unset; ENV_FILE= turns it off.
+read_env_file(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
 # Everything the product writes at run time (SQLite file, uploads, mail, Celery queue) goes here.
 VAR_DIR = (BASE_DIR / env_str("VAR_DIR", "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)

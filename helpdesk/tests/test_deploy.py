@@ -20,7 +20,12 @@ PRODUCTION_ENV = {
 
 
 def run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ["PATH"], "VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}
+    base = {
+        "PATH": os.environ["PATH"],
+        "VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        "ENV_FILE": "",
+    }
     return subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, *args], env={**base, **env}, cwd=ROOT, capture_output=True, text=True, timeout=120
     )

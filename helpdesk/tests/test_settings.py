@@ -15,7 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def load_settings(**env: str) -> subprocess.CompletedProcess:
     """Import the settings in a fresh interpreter with exactly this environment."""
-    base = {"PATH": os.environ["PATH"], "VAR_DIR": "var/test", "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}
+    base = {
+        "PATH": os.environ["PATH"],
+        "VAR_DIR": "var/test",
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        "ENV_FILE": "",
+    }
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DATABASES['default']['ENGINE'])"
