@@ -40,6 +40,16 @@ def read_env_file(path: str | os.PathLike[str]) -> None:
         return
 
 
+def env_alias(name: str, *others: str) -> None:
+    """Let another spelling of a variable (seed 004's names) stand in for ``name`` when ``name`` is unset."""
+    if _raw(name):
+        return
+    for other in others:
+        if value := _raw(other):
+            os.environ[name] = value
+            return
+
+
 def _raw(name: str) -> str | None:
     value = os.environ.get(name)
     return None if value is None else value.strip()

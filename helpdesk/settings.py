@@ -16,11 +16,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from helpdesk.env import env_bool, env_choice, env_int, env_list, env_rate, env_str, read_env_file
+from helpdesk.env import env_alias, env_bool, env_choice, env_int, env_list, env_rate, env_str, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A local .env (written once by `make run`) fills in what the environment leaves unset; ENV_FILE= turns it off.
 read_env_file(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+# Seed 004's names for the same settings keep working (ours win when both are set).
+env_alias("REOPEN_WINDOW_DAYS", "TICKET_REOPEN_WINDOW_DAYS")
+env_alias("ATTACHMENT_MAX_BYTES", "UPLOAD_MAX_FILE_SIZE")
 # Everything the product writes at run time (SQLite file, uploads, mail, Celery queue) goes here.
 VAR_DIR = (BASE_DIR / env_str("VAR_DIR", "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -39,6 +42,11 @@ else:
     SECRET_KEY = env_str("SECRET_KEY")
     if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured("SECRET_KEY must be a private random string of at least 32 characters.")
+
+# Seed 004's JWT_SECRET_KEY signs the API's tokens when set; otherwise SECRET_KEY does.
+JWT_SIGNING_KEY = env_str("JWT_SECRET_KEY", SECRET_KEY)
+if len(JWT_SIGNING_KEY) < 32:
+    raise ImproperlyConfigured("JWT_SECRET_KEY must be a private random string of at least 32 characters.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -208,6 +216,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "ROTATE_REFRESH_TOKENS": True,

@@ -78,3 +78,23 @@ def test_bad_values_stop_start_up_with_a_clear_message(env, message):
     result = load_settings(**env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_seed_004_names_stand_in_for_ours_and_ours_win():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.REOPEN_WINDOW_DAYS, s.ATTACHMENT_MAX_BYTES, s.SIMPLE_JWT['SIGNING_KEY'] == s.SECRET_KEY)"
+    )
+    base = {"PATH": os.environ["PATH"], "VAR_DIR": "var/test", "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}
+    seed = {**base, "ENV_FILE": "", "DEBUG": "true", "TICKET_REOPEN_WINDOW_DAYS": "3", "UPLOAD_MAX_FILE_SIZE": "1000"}
+
+    def run(env: dict[str, str]) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+
+    assert run(seed).stdout.split() == ["3", "1000", "True"]
+    ours = {**seed, "REOPEN_WINDOW_DAYS": "9", "JWT_SECRET_KEY": "x" * 40}
+    assert run(ours).stdout.split() == ["9", "1000", "False"]
+    short = run({**seed, "JWT_SECRET_KEY": "short"})
+    assert short.returncode != 0 and "JWT_SECRET_KEY must be a private random string" in short.stderr
