@@ -11,11 +11,11 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
+from fakes.zendesk import FakeZendesk
+from fakes.zoho import FakeZoho
 from integrations.http import RetryPolicy
 from integrations.models import Connection
 from integrations.sync.desks import desk_for
-from integrations.zendesk.fake import FakeZendesk
-from integrations.zoho.fake import FakeZoho
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
 ZD_CLIENT, ZD_SECRET = "helpdesk", "zendesk-client-secret-0123456789"

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from fakes.zoho import FakeZoho
 from integrations.models import Connection, RemoteLink, SyncLogEntry
-from integrations.zoho.fake import FakeZoho
 from tickets.models import Category, Ticket
 
 CLIENT_ID, CLIENT_SECRET = "1000.HELPDESK", "zoho-client-secret-0123456789"

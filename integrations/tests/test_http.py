@@ -10,9 +10,9 @@ from email.utils import format_datetime
 import pytest
 from django.utils import timezone
 
+from fakes.zendesk import FakeZendesk
 from integrations.errors import AuthenticationError, PermanentError, RateLimited, TransientError
 from integrations.http import JsonHttp, RetryPolicy, parse_retry_after, summarise_error
-from integrations.zendesk.fake import FakeZendesk
 
 EMAIL, TOKEN = "agent@acme.test", "api-token-0123456789"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=60)

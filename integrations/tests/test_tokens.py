@@ -17,6 +17,7 @@ import requests
 from django.db import connections
 from django.utils import timezone
 
+from fakes.zendesk import FakeZendesk
 from integrations import tokens
 from integrations.errors import AuthenticationError, RefreshTokenInvalid, TransientError
 from integrations.http import RetryPolicy
@@ -25,7 +26,6 @@ from integrations.services import connection_tokens_store
 from integrations.tests.sync_support import in_threads
 from integrations.tokens import access_token, access_token_expiry, http_for
 from integrations.zendesk.client import ZendeskClient
-from integrations.zendesk.fake import FakeZendesk
 
 CLIENT_ID, CLIENT_SECRET = "helpdesk", "client-secret-0123456789"
 REDIRECT = "http://127.0.0.1:8000/admin/integrations/callback/"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from integrations.zendesk.fake import FakeZendesk
+from fakes.zendesk import FakeZendesk
 
 CLIENT_ID, CLIENT_SECRET = "helpdesk", "client-secret-0123456789"
 WORKERS = 4

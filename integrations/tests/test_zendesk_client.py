@@ -11,12 +11,12 @@ import pytest
 import requests
 from django.utils import timezone
 
+from fakes.zendesk import FakeZendesk
 from integrations.errors import AuthenticationError, PermanentError, RefreshTokenInvalid
 from integrations.http import RetryPolicy
 from integrations.models import Connection
 from integrations.zendesk.auth import api_token_warning, build_authorize_url, exchange_code
 from integrations.zendesk.client import ZendeskClient
-from integrations.zendesk.fake import FakeZendesk
 
 CLIENT_ID, CLIENT_SECRET = "helpdesk", "client-secret-0123456789"
 REDIRECT = "http://127.0.0.1:8000/admin/integrations/callback/"

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from fakes.zoho import FakeZoho
 from integrations.errors import AuthenticationError, MintLimited, PermanentError, RefreshTokenInvalid
 from integrations.http import RetryPolicy
 from integrations.models import Connection
@@ -19,7 +20,6 @@ from integrations.tests.sync_support import zoho_connection
 from integrations.tokens import access_token
 from integrations.zoho.auth import MINT_LIMIT, recent_mints
 from integrations.zoho.client import ZohoClient
-from integrations.zoho.fake import FakeZoho
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 

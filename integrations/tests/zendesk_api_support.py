@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from fakes.zendesk import FakeZendesk
 from integrations.models import Connection
-from integrations.zendesk.fake import FakeZendesk
 
 CLIENT_ID, CLIENT_SECRET = "helpdesk", "client-secret-0123456789"
 REDIRECT = "http://testserver/api/v1/integrations/zendesk/oauth/callback"

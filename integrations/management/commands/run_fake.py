@@ -1,6 +1,6 @@
 """``manage.py run_fake zendesk|zoho --port N``: a fake desk on 127.0.0.1, to show a sync by hand.
 
-The fake is the one the tests use (``integrations/zendesk/fake``, ``integrations/zoho/fake``):
+The fake is the one the tests use (``fakes/zendesk``, ``fakes/zoho``):
 real HTTP, state in memory, gone when the command stops. It starts with demo credentials
 and a few tickets, and prints what a connection in the admin needs to talk to it (the
 base URL override and the credentials). These credentials open nothing but this fake.
@@ -12,8 +12,8 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from integrations.zendesk.fake import FakeZendesk
-from integrations.zoho.fake import FakeZoho
+from fakes.zendesk import FakeZendesk
+from fakes.zoho import FakeZoho
 
 DEMO_CLIENT_ID = "helpdesk-demo"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the fake's own, opens nothing real

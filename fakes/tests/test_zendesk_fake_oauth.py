@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from integrations.tests.test_zendesk_fake import API_TOKEN, EMAIL, basic, call
-from integrations.zendesk.fake import FakeZendesk
+from fakes.tests.test_zendesk_fake import API_TOKEN, EMAIL, basic, call
+from fakes.zendesk import FakeZendesk
 
 CLIENT_ID, CLIENT_SECRET = "helpdesk", "client-secret"
 REDIRECT = "http://127.0.0.1:8000/integrations/zendesk/callback"

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from integrations.zendesk.fake import errors
-from integrations.zendesk.fake.errors import Reply
+from fakes.zendesk import errors
+from fakes.zendesk.errors import Reply
 
 if TYPE_CHECKING:
-    from integrations.zendesk.fake.server import FakeZendesk
+    from fakes.zendesk.server import FakeZendesk
 
 
 @dataclass

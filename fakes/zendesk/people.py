@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from integrations.zendesk.fake import errors
-from integrations.zendesk.fake.errors import Reply, problem
-from integrations.zendesk.fake.paging import offset_page, paged
-from integrations.zendesk.fake.records import USER_ROLES, iso, new_organization, new_user, normalize_tags, public_view
+from fakes.zendesk import errors
+from fakes.zendesk.errors import Reply, problem
+from fakes.zendesk.paging import offset_page, paged
+from fakes.zendesk.records import USER_ROLES, iso, new_organization, new_user, normalize_tags, public_view
 
 if TYPE_CHECKING:
-    from integrations.zendesk.fake.server import FakeZendesk
-    from integrations.zendesk.fake.wire import Request
+    from fakes.zendesk.server import FakeZendesk
+    from fakes.zendesk.wire import Request
 
 _USER_FIELDS = ("name", "email", "role", "organization_id", "external_id", "phone", "details", "notes", "time_zone")
 _ORG_FIELDS = ("name", "external_id", "details", "notes", "group_id", "shared_tickets", "shared_comments")

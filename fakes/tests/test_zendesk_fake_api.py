@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from integrations.tests.test_zendesk_fake import API_TOKEN, EMAIL, call
-from integrations.zendesk.fake import FakeZendesk
+from fakes.tests.test_zendesk_fake import API_TOKEN, EMAIL, call
+from fakes.zendesk import FakeZendesk
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from integrations.zendesk.fake.server import FakeZendesk
+    from fakes.zendesk.server import FakeZendesk
 
 DELIVERY_TIMEOUT = 10  # seconds, as the real service
 

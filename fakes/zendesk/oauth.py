@@ -10,12 +10,12 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from integrations.zendesk.fake import errors
-from integrations.zendesk.fake.errors import Reply
+from fakes.zendesk import errors
+from fakes.zendesk.errors import Reply
 
 if TYPE_CHECKING:
-    from integrations.zendesk.fake.server import FakeZendesk
-    from integrations.zendesk.fake.wire import Request, Route
+    from fakes.zendesk.server import FakeZendesk
+    from fakes.zendesk.wire import Request, Route
 
 CODE_LIFETIME = 120
 _RESOURCES = (

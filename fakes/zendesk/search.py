@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from integrations.zendesk.fake import errors
-from integrations.zendesk.fake.errors import Reply
-from integrations.zendesk.fake.paging import cursor_page, decode_cursor, encode_cursor, link, offset_page, positive_int
-from integrations.zendesk.fake.records import PRIORITIES, STATUSES, epoch
+from fakes.zendesk import errors
+from fakes.zendesk.errors import Reply
+from fakes.zendesk.paging import cursor_page, decode_cursor, encode_cursor, link, offset_page, positive_int
+from fakes.zendesk.records import PRIORITIES, STATUSES, epoch
 
 if TYPE_CHECKING:
-    from integrations.zendesk.fake.server import FakeZendesk
-    from integrations.zendesk.fake.wire import Request
+    from fakes.zendesk.server import FakeZendesk
+    from fakes.zendesk.wire import Request
 
 SEARCH_RESULT_LIMIT = 1000
 KINDS = ("ticket", "user", "organization", "group")

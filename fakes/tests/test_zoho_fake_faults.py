@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from integrations.tests import zoho_fake_support as base
-from integrations.zoho.fake import FakeZoho, _desk
+from fakes.tests import zoho_support as base
+from fakes.zoho import FakeZoho, _desk
 
 # The shared fixtures: a started fake with one OAuth client, a refresh token, a Desk client.
 fake, refresh_token, desk = base.fake, base.refresh_token, base.desk

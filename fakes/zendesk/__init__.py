@@ -24,6 +24,6 @@ the stores tickets, deleted_tickets, comments, audits, users, organizations, gro
 What it reproduces and what it does not is listed in server.py's module docstring.
 """
 
-from integrations.zendesk.fake.server import FakeZendesk
+from fakes.zendesk.server import FakeZendesk
 
 __all__ = ["FakeZendesk"]

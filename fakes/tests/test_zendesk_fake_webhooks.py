@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from integrations.zendesk.fake import FakeZendesk
+from fakes.zendesk import FakeZendesk
 
 
 @pytest.fixture

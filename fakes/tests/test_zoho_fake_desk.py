@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from integrations.tests import zoho_fake_support as support
-from integrations.tests.zoho_fake_support import ISO, new_ticket
+from fakes.tests import zoho_support as support
+from fakes.tests.zoho_support import ISO, new_ticket
 
 # The shared fixtures: a started fake with one OAuth client, a refresh token, a Desk client.
 fake, refresh_token, desk = support.fake, support.refresh_token, support.desk

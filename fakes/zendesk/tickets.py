@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from integrations.zendesk.fake import errors
-from integrations.zendesk.fake.errors import ApiError, Reply, problem
-from integrations.zendesk.fake.paging import cursor_page, offset_page, paged, uses_cursor
-from integrations.zendesk.fake.records import (
+from fakes.zendesk import errors
+from fakes.zendesk.errors import ApiError, Reply, problem
+from fakes.zendesk.paging import cursor_page, offset_page, paged, uses_cursor
+from fakes.zendesk.records import (
     CUSTOM_STATUS_IDS,
     PRIORITIES,
     STATUSES,
@@ -25,8 +25,8 @@ from integrations.zendesk.fake.records import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from integrations.zendesk.fake.server import FakeZendesk
-    from integrations.zendesk.fake.wire import Request
+    from fakes.zendesk.server import FakeZendesk
+    from fakes.zendesk.wire import Request
 
 _PLAIN_FIELDS = (
     "subject",

@@ -15,7 +15,7 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, Organization, Ticket, TicketAudit, User
 from zenpy.lib.exception import RecordNotFoundException
 
-from integrations.zendesk.fake import FakeZendesk
+from fakes.zendesk import FakeZendesk
 
 EMAIL, API_TOKEN = "agent@acme.example.com", "api-token-1"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from integrations.tests import zoho_fake_support as support
-from integrations.tests.zoho_fake_support import CLIENT_ID, CLIENT_SECRET, Desk, call, refresh
+from fakes.tests import zoho_support as support
+from fakes.tests.zoho_support import CLIENT_ID, CLIENT_SECRET, Desk, call, refresh
 
 # The shared fixtures: a started fake with one OAuth client, a refresh token, a Desk client.
 fake, refresh_token, desk = support.fake, support.refresh_token, support.desk

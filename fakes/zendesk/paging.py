@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from integrations.zendesk.fake import errors
-from integrations.zendesk.fake.records import PRIORITIES, STATUSES, epoch
+from fakes.zendesk import errors
+from fakes.zendesk.records import PRIORITIES, STATUSES, epoch
 
 if TYPE_CHECKING:
-    from integrations.zendesk.fake.wire import Request
+    from fakes.zendesk.wire import Request
 
 OFFSET_DEPTH_LIMIT = 10_000
 

@@ -34,15 +34,15 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, NamedTuple
 
-from integrations.zendesk.fake import errors
-from integrations.zendesk.fake.errors import ApiError, Reply
-from integrations.zendesk.fake.oauth import OAuthMixin
-from integrations.zendesk.fake.people import PeopleMixin
-from integrations.zendesk.fake.records import FIRST_IDS
-from integrations.zendesk.fake.search import SearchMixin
-from integrations.zendesk.fake.tickets import TicketsMixin
-from integrations.zendesk.fake.webhooks import WebhooksMixin
-from integrations.zendesk.fake.wire import Handler, Request, Server, find_route
+from fakes.zendesk import errors
+from fakes.zendesk.errors import ApiError, Reply
+from fakes.zendesk.oauth import OAuthMixin
+from fakes.zendesk.people import PeopleMixin
+from fakes.zendesk.records import FIRST_IDS
+from fakes.zendesk.search import SearchMixin
+from fakes.zendesk.tickets import TicketsMixin
+from fakes.zendesk.webhooks import WebhooksMixin
+from fakes.zendesk.wire import Handler, Request, Server, find_route
 
 
 class RecordedRequest(NamedTuple):

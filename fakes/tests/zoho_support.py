@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from integrations.zoho.fake import FakeZoho
+from fakes.zoho import FakeZoho
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 CLIENT_ID, CLIENT_SECRET = "1000.CLIENT", "s3cret"
