@@ -14,7 +14,6 @@ from fakes.zendesk import errors
 from fakes.zendesk.errors import Reply
 
 if TYPE_CHECKING:
-    from fakes.zendesk.server import FakeZendesk
     from fakes.zendesk.wire import Request, Route
 
 CODE_LIFETIME = 120
@@ -56,7 +55,7 @@ def _with_query(url: str, params: dict[str, str]) -> str:
 class OAuthMixin:
     """Clients, codes and tokens; `_authenticate` decides who an /api/v2 request comes from."""
 
-    def _init_oauth(self: FakeZendesk) -> None:
+    def _init_oauth(self) -> None:
         self.oauth_clients: dict[str, dict[str, Any]] = {}
         self.api_tokens: dict[str, set[str]] = {}
         self.authorizing_user_id: int | None = None  # who approves /oauth/authorizations/new; admin if None
@@ -67,7 +66,7 @@ class OAuthMixin:
     # -- test set-up -------------------------------------------------------------------------------
 
     def add_oauth_client(
-        self: FakeZendesk,
+        self,
         client_id: str,
         client_secret: str,
         redirect_uri: str | list[str],
@@ -83,7 +82,7 @@ class OAuthMixin:
                 "scopes": frozenset(scopes.split()) if scopes is not None else None,
             }
 
-    def add_api_token(self: FakeZendesk, email: str, token: str) -> dict[str, Any]:
+    def add_api_token(self, email: str, token: str) -> dict[str, Any]:
         """Allow basic auth as `{email}/token:{token}`; the user is created as an admin if missing."""
         with self.lock:
             user = self._user_by_email(email) or self._create_user(name=email.split("@")[0], email=email, role="admin")
@@ -91,7 +90,7 @@ class OAuthMixin:
             return dict(user)
 
     def issue_tokens(
-        self: FakeZendesk,
+        self,
         client_id: str,
         scope: str = "read write",
         *,
@@ -111,19 +110,19 @@ class OAuthMixin:
                 refresh_token_expires_in or self.refresh_token_lifetime,
             )
 
-    def expire_access_tokens(self: FakeZendesk) -> None:
+    def expire_access_tokens(self) -> None:
         with self.lock:
             for record in self._access.values():
                 record["expires"] = self._now() - 1
 
-    def expire_refresh_tokens(self: FakeZendesk) -> None:
+    def expire_refresh_tokens(self) -> None:
         with self.lock:
             for record in self._refresh.values():
                 record["expires"] = self._now() - 1
 
     # -- endpoints ---------------------------------------------------------------------------------
 
-    def oauth_authorize(self: FakeZendesk, req: Request) -> Reply:
+    def oauth_authorize(self, req: Request) -> Reply:
         """Auto-approves as `authorizing_user_id` (the admin by default) and redirects with a code."""
         client = self.oauth_clients.get(req.arg("client_id") or "")
         if client is None:
@@ -169,7 +168,7 @@ class OAuthMixin:
         }
         return back(code=code)
 
-    def oauth_token(self: FakeZendesk, req: Request) -> Reply:
+    def oauth_token(self, req: Request) -> Reply:
         data = req.payload()
         client_id, secret = data.get("client_id"), data.get("client_secret")
         header = req.headers.get("Authorization") or ""
@@ -193,13 +192,13 @@ class OAuthMixin:
             )
         return Reply(200, body, dict(_NO_STORE))
 
-    def oauth_revoke(self: FakeZendesk, req: Request) -> Reply:
+    def oauth_revoke(self, req: Request) -> Reply:
         token = str(req.payload().get("token") or "")
         self._revoke(token)
         self.counters["token_revoke"] += 1
         return Reply(200, {}, dict(_NO_STORE))  # RFC 7009: same answer for unknown tokens
 
-    def api_revoke_current(self: FakeZendesk, req: Request) -> Reply:
+    def api_revoke_current(self, req: Request) -> Reply:
         if req.access_token is None:
             raise errors.not_found()
         self._revoke(req.access_token)
@@ -208,13 +207,13 @@ class OAuthMixin:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _scopes_allowed(self: FakeZendesk, client: dict[str, Any], scopes: list[str]) -> bool:
+    def _scopes_allowed(self, client: dict[str, Any], scopes: list[str]) -> bool:
         # A known scope outside the client's ceiling is refused; an unknown name (a typo) is granted
         # and then answers 403 everywhere, as the real service does.
         ceiling = client["scopes"]
         return ceiling is None or all(s in ceiling or s not in KNOWN_SCOPES for s in scopes)
 
-    def _lifetimes(self: FakeZendesk, data: dict[str, Any]) -> tuple[int, int]:
+    def _lifetimes(self, data: dict[str, Any]) -> tuple[int, int]:
         try:
             access = int(data.get("expires_in") or self.access_token_lifetime)
             refresh = int(data.get("refresh_token_expires_in") or self.refresh_token_lifetime)
@@ -228,7 +227,7 @@ class OAuthMixin:
             )
         return access, refresh
 
-    def _grant_code(self: FakeZendesk, client_id: str, data: dict[str, Any], *, secret_given: bool) -> dict[str, Any]:
+    def _grant_code(self, client_id: str, data: dict[str, Any], *, secret_given: bool) -> dict[str, Any]:
         record = self._codes.get(str(data.get("code") or ""))
         if record is None or record["client_id"] != client_id:
             raise errors.oauth_error(400, "invalid_grant", _INVALID_GRANT)
@@ -251,9 +250,7 @@ class OAuthMixin:
         record["issued"].append(body["access_token"])
         return body
 
-    def _grant_refresh(
-        self: FakeZendesk, client: dict[str, Any], client_id: str, data: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _grant_refresh(self, client: dict[str, Any], client_id: str, data: dict[str, Any]) -> dict[str, Any]:
         record = self._refresh.get(str(data.get("refresh_token") or ""))
         if record is None or record["client_id"] != client_id or record["used"] or self._now() >= record["expires"]:
             raise errors.oauth_error(400, "invalid_grant", _INVALID_GRANT)
@@ -270,9 +267,7 @@ class OAuthMixin:
         self._access.pop(record["access"], None)
         return self._issue(client_id, record["user_id"], scope, access_life, refresh_life)
 
-    def _issue(
-        self: FakeZendesk, client_id: str, user_id: int, scope: str, access_life: int, refresh_life: int
-    ) -> dict[str, Any]:
+    def _issue(self, client_id: str, user_id: int, scope: str, access_life: int, refresh_life: int) -> dict[str, Any]:
         access, refresh = secrets.token_hex(32), secrets.token_hex(32)
         now = self._now()
         self._access[access] = {
@@ -299,7 +294,7 @@ class OAuthMixin:
             "refresh_token_expires_in": refresh_life,
         }
 
-    def _revoke(self: FakeZendesk, token: str) -> None:
+    def _revoke(self, token: str) -> None:
         access = self._access.pop(token, None)
         if access is not None:
             self._refresh.pop(access["refresh"], None)
@@ -314,7 +309,7 @@ class OAuthMixin:
         except (ValueError, binascii.Error, IndexError):
             return ""
 
-    def _authenticate(self: FakeZendesk, req: Request, route: Route) -> None:
+    def _authenticate(self, req: Request, route: Route) -> None:
         """Set `req.user` and `req.scopes`, or raise 401/403."""
         header = req.headers.get("Authorization") or ""
         scheme, _, credential = header.partition(" ")

@@ -10,7 +10,6 @@ from fakes.zendesk.paging import offset_page, paged
 from fakes.zendesk.records import USER_ROLES, iso, new_organization, new_user, normalize_tags, public_view
 
 if TYPE_CHECKING:
-    from fakes.zendesk.server import FakeZendesk
     from fakes.zendesk.wire import Request
 
 _USER_FIELDS = ("name", "email", "role", "organization_id", "external_id", "phone", "details", "notes", "time_zone")
@@ -31,7 +30,7 @@ ANONYMOUS_USER = {
 
 
 class PeopleMixin:
-    def _init_people(self: FakeZendesk) -> None:
+    def _init_people(self) -> None:
         self.users: dict[int, dict[str, Any]] = {}
         self.organizations: dict[int, dict[str, Any]] = {}
         group_id = self._new_id("group")
@@ -46,22 +45,20 @@ class PeopleMixin:
     # -- helpers for tests and for the ticket code -------------------------------------------------
 
     def create_user(
-        self: FakeZendesk, name: str, email: str | None = None, *, role: str = "end-user", **fields: Any
+        self, name: str, email: str | None = None, *, role: str = "end-user", **fields: Any
     ) -> dict[str, Any]:
         """Add a user as an admin would in Zendesk; returns a copy of the record."""
         with self.lock:
             return dict(self._create_user(name=name, email=email, role=role, **fields))
 
-    def create_organization(self: FakeZendesk, name: str, **fields: Any) -> dict[str, Any]:
+    def create_organization(self, name: str, **fields: Any) -> dict[str, Any]:
         with self.lock:
             record = new_organization(self._new_id("organization"), name=name, now=self._now())
             record.update(fields)
             self.organizations[record["id"]] = record
             return dict(record)
 
-    def _create_user(
-        self: FakeZendesk, *, name: str, email: str | None, role: str = "end-user", **fields: Any
-    ) -> dict[str, Any]:
+    def _create_user(self, *, name: str, email: str | None, role: str = "end-user", **fields: Any) -> dict[str, Any]:
         record = new_user(
             self._new_id("user"), name=name, email=email.lower() if email else None, role=role, now=self._now()
         )
@@ -71,23 +68,23 @@ class PeopleMixin:
         self.users[record["id"]] = record
         return record
 
-    def _user_by_email(self: FakeZendesk, email: str | None) -> dict[str, Any] | None:
+    def _user_by_email(self, email: str | None) -> dict[str, Any] | None:
         if not email:
             return None
         wanted = email.lower()
         return next((u for u in self.users.values() if u["email"] == wanted), None)
 
-    def _user_or_invalid(self: FakeZendesk, user_id: Any, field: str) -> dict[str, Any]:
+    def _user_or_invalid(self, user_id: Any, field: str) -> dict[str, Any]:
         user = self.users.get(user_id) if isinstance(user_id, int) else None
         if user is None:
             label = field.replace("_id", "").capitalize()
             raise errors.record_invalid({field: [problem(f"{label}: is invalid", "InvalidValue")]})
         return user
 
-    def _view(self: FakeZendesk, kind: str, record: dict[str, Any], base: str) -> dict[str, Any]:
+    def _view(self, kind: str, record: dict[str, Any], base: str) -> dict[str, Any]:
         return public_view(kind, record, base)
 
-    def _validate_user(self: FakeZendesk, data: dict[str, Any], current: dict[str, Any] | None) -> None:
+    def _validate_user(self, data: dict[str, Any], current: dict[str, Any] | None) -> None:
         details: dict[str, list[dict[str, str]]] = {}
         name = data.get("name", current["name"] if current else None)
         if not isinstance(name, str) or not name.strip():
@@ -105,7 +102,7 @@ class PeopleMixin:
         if details:
             raise errors.record_invalid(details)
 
-    def _apply_user(self: FakeZendesk, record: dict[str, Any], data: dict[str, Any]) -> None:
+    def _apply_user(self, record: dict[str, Any], data: dict[str, Any]) -> None:
         for key in _USER_FIELDS:
             if key in data:
                 record[key] = data[key].lower() if key == "email" and data[key] else data[key]
@@ -117,24 +114,24 @@ class PeopleMixin:
 
     # -- users -------------------------------------------------------------------------------------
 
-    def api_users_list(self: FakeZendesk, req: Request) -> Reply:
+    def api_users_list(self, req: Request) -> Reply:
         roles = req.query.get("role[]") or req.query.get("role") or []
         items = [u for u in self.users.values() if not roles or u["role"] in roles]
         return Reply(200, paged(req, items, "users", lambda u: self._view("user", u, req.base)))
 
-    def api_user_show(self: FakeZendesk, req: Request, user_id: str) -> Reply:
+    def api_user_show(self, req: Request, user_id: str) -> Reply:
         user = self.users.get(int(user_id))
         if user is None:
             raise errors.not_found()
         return Reply(200, {"user": self._view("user", user, req.base)})
 
-    def api_user_me(self: FakeZendesk, req: Request) -> Reply:
+    def api_user_me(self, req: Request) -> Reply:
         # Without credentials the real endpoint answers 200 with an anonymous user, not 401.
         if req.user is None:
             return Reply(200, {"user": dict(ANONYMOUS_USER)})
         return Reply(200, {"user": self._view("user", req.user, req.base)})
 
-    def api_users_show_many(self: FakeZendesk, req: Request) -> Reply:
+    def api_users_show_many(self, req: Request) -> Reply:
         users = [self.users[i] for i in self._ids_arg(req) if i in self.users]
         return Reply(
             200,
@@ -146,7 +143,7 @@ class PeopleMixin:
             },
         )
 
-    def api_users_search(self: FakeZendesk, req: Request) -> Reply:
+    def api_users_search(self, req: Request) -> Reply:
         query, external_id = req.arg("query"), req.arg("external_id")
         if query is None and external_id is None:
             raise errors.parameter_missing("query")
@@ -158,7 +155,7 @@ class PeopleMixin:
         chunk, envelope = offset_page(req, sorted(items, key=lambda u: u["id"]))
         return Reply(200, {"users": [self._view("user", u, req.base) for u in chunk], **envelope})
 
-    def api_user_create(self: FakeZendesk, req: Request) -> Reply:
+    def api_user_create(self, req: Request) -> Reply:
         data = req.root("user")
         self._validate_user(data, None)
         record = self._create_user(name=data["name"], email=data.get("email"), role=data.get("role", "end-user"))
@@ -166,7 +163,7 @@ class PeopleMixin:
         self.counters["user_create"] += 1
         return Reply(201, {"user": self._view("user", record, req.base)})
 
-    def api_user_create_or_update(self: FakeZendesk, req: Request) -> Reply:
+    def api_user_create_or_update(self, req: Request) -> Reply:
         data = req.root("user")
         existing = self._user_by_email(data.get("email")) or next(
             (u for u in self.users.values() if data.get("external_id") and u["external_id"] == data["external_id"]),
@@ -178,7 +175,7 @@ class PeopleMixin:
         self._apply_user(existing, data)
         return Reply(200, {"user": self._view("user", existing, req.base)})
 
-    def api_user_update(self: FakeZendesk, req: Request, user_id: str) -> Reply:
+    def api_user_update(self, req: Request, user_id: str) -> Reply:
         user = self.users.get(int(user_id))
         if user is None:
             raise errors.not_found()
@@ -189,7 +186,7 @@ class PeopleMixin:
 
     # -- organizations -----------------------------------------------------------------------------
 
-    def _validate_organization(self: FakeZendesk, data: dict[str, Any], current: dict[str, Any] | None) -> None:
+    def _validate_organization(self, data: dict[str, Any], current: dict[str, Any] | None) -> None:
         name = data.get("name", current["name"] if current else None)
         if not isinstance(name, str) or not name.strip():
             raise errors.record_invalid({"name": [problem("Name: cannot be blank", "BlankValue")]})
@@ -197,7 +194,7 @@ class PeopleMixin:
         if taken:
             raise errors.record_invalid({"name": [problem("Name: has already been taken", "DuplicateValue")]})
 
-    def _apply_organization(self: FakeZendesk, record: dict[str, Any], data: dict[str, Any]) -> None:
+    def _apply_organization(self, record: dict[str, Any], data: dict[str, Any]) -> None:
         for key in _ORG_FIELDS:
             if key in data:
                 record[key] = data[key]
@@ -209,17 +206,17 @@ class PeopleMixin:
             record["organization_fields"].update(data["organization_fields"])
         record["updated_at"] = iso(self._now())
 
-    def api_organizations_list(self: FakeZendesk, req: Request) -> Reply:
+    def api_organizations_list(self, req: Request) -> Reply:
         items = list(self.organizations.values())
         return Reply(200, paged(req, items, "organizations", lambda o: self._view("organization", o, req.base)))
 
-    def api_organization_show(self: FakeZendesk, req: Request, org_id: str) -> Reply:
+    def api_organization_show(self, req: Request, org_id: str) -> Reply:
         org = self.organizations.get(int(org_id))
         if org is None:
             raise errors.not_found()
         return Reply(200, {"organization": self._view("organization", org, req.base)})
 
-    def api_organizations_search(self: FakeZendesk, req: Request) -> Reply:
+    def api_organizations_search(self, req: Request) -> Reply:
         name, external_id = req.arg("name"), req.arg("external_id")
         if name is None and external_id is None:
             raise errors.parameter_missing("external_id")
@@ -239,7 +236,7 @@ class PeopleMixin:
             },
         )
 
-    def api_organization_create(self: FakeZendesk, req: Request) -> Reply:
+    def api_organization_create(self, req: Request) -> Reply:
         data = req.root("organization")
         self._validate_organization(data, None)
         record = new_organization(self._new_id("organization"), name=data["name"], now=self._now())
@@ -248,7 +245,7 @@ class PeopleMixin:
         self.counters["organization_create"] += 1
         return Reply(201, {"organization": self._view("organization", record, req.base)})
 
-    def api_organization_update(self: FakeZendesk, req: Request, org_id: str) -> Reply:
+    def api_organization_update(self, req: Request, org_id: str) -> Reply:
         org = self.organizations.get(int(org_id))
         if org is None:
             raise errors.not_found()

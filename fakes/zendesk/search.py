@@ -13,7 +13,6 @@ from fakes.zendesk.paging import cursor_page, decode_cursor, encode_cursor, link
 from fakes.zendesk.records import PRIORITIES, STATUSES, epoch
 
 if TYPE_CHECKING:
-    from fakes.zendesk.server import FakeZendesk
     from fakes.zendesk.wire import Request
 
 SEARCH_RESULT_LIMIT = 1000
@@ -110,7 +109,7 @@ def _date_bounds(value: str, now: float) -> tuple[float, float | None] | None:
 class SearchMixin:
     # -- matching ----------------------------------------------------------------------------------
 
-    def _person_matches(self: FakeZendesk, user_id: int | None, value: str, req: Request) -> bool:
+    def _person_matches(self, user_id: int | None, value: str, req: Request) -> bool:
         value = value.lower()
         if value == "none":
             return user_id is None
@@ -123,14 +122,14 @@ class SearchMixin:
         user = self.users[user_id]
         return value == (user["email"] or "") or value == user["name"].lower()
 
-    def _named_matches(self: FakeZendesk, store: dict[int, dict[str, Any]], record_id: int | None, value: str) -> bool:
+    def _named_matches(self, store: dict[int, dict[str, Any]], record_id: int | None, value: str) -> bool:
         if value.lower() == "none":
             return record_id is None
         if record_id is None or record_id not in store:
             return False
         return (value.isdigit() and int(value) == record_id) or store[record_id]["name"].lower() == value.lower()
 
-    def _field_matches(self: FakeZendesk, kind: str, record: dict[str, Any], term: Term, req: Request) -> bool:
+    def _field_matches(self, kind: str, record: dict[str, Any], term: Term, req: Request) -> bool:
         key, op, value = term.key, term.op, term.value
         if key in ("created", "updated"):
             bounds = _date_bounds(value, self._now())
@@ -169,14 +168,14 @@ class SearchMixin:
             return record.get("role") == value.lower()
         return False
 
-    def _free_text(self: FakeZendesk, kind: str, record: dict[str, Any]) -> list[str]:
+    def _free_text(self, kind: str, record: dict[str, Any]) -> list[str]:
         if kind == "ticket":
             return [record["subject"], record["description"], *(c["body"] for c in self.comments.get(record["id"], []))]
         if kind == "user":
             return [record["name"], record.get("email") or ""]
         return [record["name"]]
 
-    def _matches(self: FakeZendesk, kind: str, record: dict[str, Any], terms: list[Term], req: Request) -> bool:
+    def _matches(self, kind: str, record: dict[str, Any], terms: list[Term], req: Request) -> bool:
         # The same keyword given twice (status:open status:pending) matches either; all else must hold.
         groups: dict[str, list[Term]] = {}
         for term in terms:
@@ -199,9 +198,7 @@ class SearchMixin:
                 return False
         return all(any(self._field_matches(kind, record, t, req) for t in ts) for ts in groups.values())
 
-    def _search(
-        self: FakeZendesk, req: Request, query: str, only: str | None = None
-    ) -> list[tuple[str, dict[str, Any]]]:
+    def _search(self, req: Request, query: str, only: str | None = None) -> list[tuple[str, dict[str, Any]]]:
         terms = parse_query(query)
         kinds = [t.value.lower() for t in terms if t.key == "type" and not t.negated]
         kinds = [k for k in KINDS if (not kinds or k in kinds) and (only is None or k == only)]
@@ -228,18 +225,18 @@ class SearchMixin:
             found.sort(key=key, reverse=(req.arg("sort_order") or "desc") == "desc")
         return found
 
-    def _result(self: FakeZendesk, kind: str, record: dict[str, Any], base: str) -> dict[str, Any]:
+    def _result(self, kind: str, record: dict[str, Any], base: str) -> dict[str, Any]:
         return {**self._view(kind, record, base), "result_type": kind}
 
     # -- endpoints ---------------------------------------------------------------------------------
 
-    def _query(self: FakeZendesk, req: Request) -> str:
+    def _query(self, req: Request) -> str:
         query = req.arg("query")
         if not query or not query.strip():
             raise errors.bad_request("invalid", "Invalid search: the query parameter is required")
         return query
 
-    def api_search(self: FakeZendesk, req: Request) -> Reply:
+    def api_search(self, req: Request) -> Reply:
         if any(k.startswith("page[") for k in req.query):
             raise errors.bad_request("invalid", "page must be an integer")  # search pages by offset only
         query = self._query(req)
@@ -251,10 +248,10 @@ class SearchMixin:
         results = [self._result(kind, record, req.base) for kind, record in chunk]
         return Reply(200, {"results": results, "facets": None, **envelope})
 
-    def api_search_count(self: FakeZendesk, req: Request) -> Reply:
+    def api_search_count(self, req: Request) -> Reply:
         return Reply(200, {"count": len(self._search(req, self._query(req)))})
 
-    def api_search_export(self: FakeZendesk, req: Request) -> Reply:
+    def api_search_export(self, req: Request) -> Reply:
         kind = req.arg("filter[type]")
         if kind not in KINDS:
             raise errors.bad_request("invalid", "filter[type] must be one of ticket, user, organization, group")
@@ -264,7 +261,7 @@ class SearchMixin:
         self.counters["search_export"] += 1
         return Reply(200, {"results": [self._result(kind, r, req.base) for r in chunk], "facets": None, **envelope})
 
-    def api_incremental_tickets(self: FakeZendesk, req: Request) -> Reply:
+    def api_incremental_tickets(self, req: Request) -> Reply:
         per_page = min(positive_int(req, "per_page", 1000), 1000)
         cursor, start = req.arg("cursor"), req.arg("start_time")
         if cursor:

@@ -25,7 +25,6 @@ from fakes.zendesk.records import (
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from fakes.zendesk.server import FakeZendesk
     from fakes.zendesk.wire import Request
 
 _PLAIN_FIELDS = (
@@ -46,7 +45,7 @@ _STAFF = ("agent", "admin")
 
 
 class TicketsMixin:
-    def _init_tickets(self: FakeZendesk) -> None:
+    def _init_tickets(self) -> None:
         self.tickets: dict[int, dict[str, Any]] = {}
         self.deleted_tickets: dict[int, dict[str, Any]] = {}  # still in the incremental export
         self.comments: dict[int, list[dict[str, Any]]] = {}
@@ -57,7 +56,7 @@ class TicketsMixin:
     # -- helpers: what an agent does in Zendesk ----------------------------------------------------
 
     def create_ticket(
-        self: FakeZendesk,
+        self,
         subject: str = "Help",
         body: str = "Something is wrong.",
         *,
@@ -82,7 +81,7 @@ class TicketsMixin:
             return self._view("ticket", ticket, self.base_url)
 
     def add_comment(
-        self: FakeZendesk, ticket_id: int, body: str, public: bool = True, author_id: int | None = None
+        self, ticket_id: int, body: str, public: bool = True, author_id: int | None = None
     ) -> dict[str, Any]:
         """Add a comment as `author_id` (the admin by default); a requester's reply reopens the ticket."""
         with self.lock:
@@ -92,29 +91,29 @@ class TicketsMixin:
             self._ticket_update(ticket, {"comment": comment}, actor=author, channel="web")
             return copy.deepcopy(self.comments[ticket_id][-1])
 
-    def set_status(self: FakeZendesk, ticket_id: int, status: str) -> dict[str, Any]:
+    def set_status(self, ticket_id: int, status: str) -> dict[str, Any]:
         return self.update_ticket(ticket_id, status=status)
 
-    def update_ticket(self: FakeZendesk, ticket_id: int, **fields: Any) -> dict[str, Any]:
+    def update_ticket(self, ticket_id: int, **fields: Any) -> dict[str, Any]:
         """Change fields as an agent would; a closed ticket raises ApiError (422), as in Zendesk."""
         with self.lock:
             ticket = self._live_ticket(ticket_id)
             self._ticket_update(ticket, fields, actor=self.users[self.admin_id], channel="web")
             return self._view("ticket", ticket, self.base_url)
 
-    def delete_ticket(self: FakeZendesk, ticket_id: int) -> None:
+    def delete_ticket(self, ticket_id: int) -> None:
         with self.lock:
             self._ticket_delete(self._live_ticket(ticket_id))
 
     # -- the shared write path ---------------------------------------------------------------------
 
-    def _live_ticket(self: FakeZendesk, ticket_id: int | str) -> dict[str, Any]:
+    def _live_ticket(self, ticket_id: int | str) -> dict[str, Any]:
         ticket = self.tickets.get(int(ticket_id))
         if ticket is None:
             raise errors.not_found()
         return ticket
 
-    def _touch(self: FakeZendesk, ticket: dict[str, Any], now: float) -> None:
+    def _touch(self, ticket: dict[str, Any], now: float) -> None:
         # updated_at moves forward on every change, even twice in one second, so a client that
         # compares timestamps sees each change; the incremental export orders by `seq`.
         meta = self._ticket_meta.setdefault(ticket["id"], {"updated": int(now) - 1})
@@ -124,7 +123,7 @@ class TicketsMixin:
         ticket["updated_at"] = iso(meta["updated"])
         ticket["generated_timestamp"] = meta["updated"]
 
-    def _validate_values(self: FakeZendesk, data: dict[str, Any], details: dict[str, list[dict[str, str]]]) -> None:
+    def _validate_values(self, data: dict[str, Any], details: dict[str, list[dict[str, str]]]) -> None:
         for field, allowed, label in (
             ("status", STATUSES, "Status"),
             ("priority", (*PRIORITIES, None, ""), "Priority"),
@@ -155,7 +154,7 @@ class TicketsMixin:
         return None
 
     def _ticket_create(
-        self: FakeZendesk, data: dict[str, Any], *, actor: dict[str, Any], channel: str, now: float
+        self, data: dict[str, Any], *, actor: dict[str, Any], channel: str, now: float
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         comment = data.get("comment") if isinstance(data.get("comment"), dict) else {}
         body = self._comment_text(data.get("comment")) or data.get("description")
@@ -208,7 +207,7 @@ class TicketsMixin:
             )
         return ticket, audit
 
-    def _derive(self: FakeZendesk, ticket: dict[str, Any], actor: dict[str, Any], *, explicit_status: bool) -> None:
+    def _derive(self, ticket: dict[str, Any], actor: dict[str, Any], *, explicit_status: bool) -> None:
         """Consequences Zendesk applies by itself: assigning opens a new ticket, solving assigns."""
         ticket["priority"], ticket["type"] = ticket["priority"] or None, ticket["type"] or None
         if not explicit_status and ticket["status"] == "new" and ticket["assignee_id"]:
@@ -221,7 +220,7 @@ class TicketsMixin:
         ticket["fields"] = copy.deepcopy(ticket["custom_fields"])
 
     def _ticket_update(
-        self: FakeZendesk, ticket: dict[str, Any], data: dict[str, Any], *, actor: dict[str, Any], channel: str
+        self, ticket: dict[str, Any], data: dict[str, Any], *, actor: dict[str, Any], channel: str
     ) -> dict[str, Any]:
         if ticket["status"] == "closed":
             raise errors.record_invalid({"status": [problem("Status: closed prevents ticket update", "InvalidValue")]})
@@ -293,7 +292,7 @@ class TicketsMixin:
         return audit
 
     def _audit(
-        self: FakeZendesk, ticket: dict[str, Any], actor: dict[str, Any], channel: str, now: float, keep: bool = True
+        self, ticket: dict[str, Any], actor: dict[str, Any], channel: str, now: float, keep: bool = True
     ) -> dict[str, Any]:
         audit = {
             "id": self._new_id("audit"),
@@ -309,7 +308,7 @@ class TicketsMixin:
         return audit
 
     def _append_comment(
-        self: FakeZendesk,
+        self,
         ticket: dict[str, Any],
         audit: dict[str, Any],
         author_id: int,
@@ -331,7 +330,7 @@ class TicketsMixin:
         event = {k: v for k, v in comment.items() if k not in ("via", "created_at", "metadata")}
         audit["events"].insert(0, copy.deepcopy(event))
 
-    def _ticket_delete(self: FakeZendesk, ticket: dict[str, Any]) -> None:
+    def _ticket_delete(self, ticket: dict[str, Any]) -> None:
         del self.tickets[ticket["id"]]
         ticket["status"] = "deleted"
         self._touch(ticket, self._now())
@@ -345,15 +344,15 @@ class TicketsMixin:
             raise errors.unauthenticated()
         return req.user
 
-    def api_tickets_list(self: FakeZendesk, req: Request) -> Reply:
+    def api_tickets_list(self, req: Request) -> Reply:
         external_id = req.arg("external_id")
         items = [t for t in self.tickets.values() if external_id is None or t["external_id"] == external_id]
         return Reply(200, paged(req, items, "tickets", lambda t: self._view("ticket", t, req.base)))
 
-    def api_ticket_show(self: FakeZendesk, req: Request, ticket_id: str) -> Reply:
+    def api_ticket_show(self, req: Request, ticket_id: str) -> Reply:
         return Reply(200, {"ticket": self._view("ticket", self._live_ticket(ticket_id), req.base)})
 
-    def api_tickets_show_many(self: FakeZendesk, req: Request) -> Reply:
+    def api_tickets_show_many(self, req: Request) -> Reply:
         found = [self.tickets[i] for i in self._ids_arg(req) if i in self.tickets]
         return Reply(
             200,
@@ -365,24 +364,24 @@ class TicketsMixin:
             },
         )
 
-    def api_ticket_create(self: FakeZendesk, req: Request) -> Reply:
+    def api_ticket_create(self, req: Request) -> Reply:
         ticket, audit = self._ticket_create(req.root("ticket"), actor=self._actor(req), channel="api", now=self._now())
         self.counters["ticket_create"] += 1
         view = self._view("ticket", ticket, req.base)
         return Reply(201, {"ticket": view, "audit": copy.deepcopy(audit)}, {"Location": view["url"]})
 
-    def api_ticket_update(self: FakeZendesk, req: Request, ticket_id: str) -> Reply:
+    def api_ticket_update(self, req: Request, ticket_id: str) -> Reply:
         ticket = self._live_ticket(ticket_id)
         audit = self._ticket_update(ticket, req.root("ticket"), actor=self._actor(req), channel="api")
         self.counters["ticket_update"] += 1
         return Reply(200, {"ticket": self._view("ticket", ticket, req.base), "audit": copy.deepcopy(audit)})
 
-    def api_ticket_delete(self: FakeZendesk, req: Request, ticket_id: str) -> Reply:
+    def api_ticket_delete(self, req: Request, ticket_id: str) -> Reply:
         self._ticket_delete(self._live_ticket(ticket_id))
         self.counters["ticket_delete"] += 1
         return Reply(204)
 
-    def api_ticket_comments(self: FakeZendesk, req: Request, ticket_id: str) -> Reply:
+    def api_ticket_comments(self, req: Request, ticket_id: str) -> Reply:
         ticket = self._live_ticket(ticket_id)
         desc = (req.arg("sort_order") or "asc") == "desc"
         sign = -1 if desc else 1

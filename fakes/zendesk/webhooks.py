@@ -11,11 +11,8 @@ import json
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
-
-if TYPE_CHECKING:
-    from fakes.zendesk.server import FakeZendesk
 
 DELIVERY_TIMEOUT = 10  # seconds, as the real service
 
@@ -26,18 +23,18 @@ def _event_time() -> str:
 
 
 class WebhooksMixin:
-    def _init_webhooks(self: FakeZendesk) -> None:
+    def _init_webhooks(self) -> None:
         # The signing secret is used as the HMAC key as it stands (it is not base64-decoded first).
         self.webhook_secret = base64.b64encode(secrets.token_bytes(32)).decode()
         self.webhook_id = "01" + secrets.token_hex(12).upper()
         self.webhook_deliveries: list[dict[str, Any]] = []
 
-    def sign_webhook(self: FakeZendesk, body: bytes, timestamp: str) -> str:
+    def sign_webhook(self, body: bytes, timestamp: str) -> str:
         """base64(HMAC-SHA256(key = signing secret, message = timestamp + body))."""
         digest = hmac.new(self.webhook_secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
         return base64.b64encode(digest).decode()
 
-    def webhook_headers(self: FakeZendesk, body: bytes, timestamp: str | None = None) -> dict[str, str]:
+    def webhook_headers(self, body: bytes, timestamp: str | None = None) -> dict[str, str]:
         """The headers a delivery of `body` carries, for posting it yourself (a Django test client)."""
         timestamp = timestamp or datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {
@@ -51,7 +48,7 @@ class WebhooksMixin:
         }
 
     def webhook_event(
-        self: FakeZendesk,
+        self,
         kind: str,
         ticket_id: int,
         detail: dict[str, Any] | None = None,
@@ -80,7 +77,7 @@ class WebhooksMixin:
             }
 
     def deliver_webhook(
-        self: FakeZendesk, url: str, event_dict: dict[str, Any], *, timestamp: str | None = None
+        self, url: str, event_dict: dict[str, Any], *, timestamp: str | None = None
     ) -> tuple[int, bytes]:
         """POST one signed delivery to `url` (http only) and return the receiver's (status, body)."""
         body = json.dumps(event_dict, separators=(",", ":")).encode()
@@ -106,7 +103,7 @@ class WebhooksMixin:
 
     # -- payload parts -----------------------------------------------------------------------------
 
-    def _event_detail(self: FakeZendesk, ticket: dict[str, Any]) -> dict[str, Any]:
+    def _event_detail(self, ticket: dict[str, Any]) -> dict[str, Any]:
         def sid(value: Any) -> str | None:
             return None if value is None else str(value)
 
@@ -137,7 +134,7 @@ class WebhooksMixin:
             "via": {"channel": (ticket.get("via") or {}).get("channel", "web")},
         }
 
-    def _event_body(self: FakeZendesk, kind: str, ticket: dict[str, Any]) -> dict[str, Any]:
+    def _event_body(self, kind: str, ticket: dict[str, Any]) -> dict[str, Any]:
         name = kind.removeprefix("zen:event-type:ticket.")
         field = {"status_changed": "status", "priority_changed": "priority", "subject_changed": "subject"}.get(name)
         if field is not None:

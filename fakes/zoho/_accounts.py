@@ -6,13 +6,10 @@ failure is HTTP 200 with an ``error`` key, except where a knob says otherwise.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from ._errors import Response
-
-if TYPE_CHECKING:
-    from ._core import FakeZoho
 
 ACCESS_DENIED = {
     "error": "Access Denied",
@@ -30,7 +27,7 @@ def _params(query: dict[str, list[str]], headers: dict[str, str], body: bytes) -
     return merged
 
 
-def _grant(fake: FakeZoho, access_token: str, refresh_token: str | None = None) -> dict[str, Any]:
+def _grant(fake: Any, access_token: str, refresh_token: str | None = None) -> dict[str, Any]:
     answer: dict[str, Any] = {"access_token": access_token}
     if refresh_token:
         answer["refresh_token"] = refresh_token
@@ -43,7 +40,7 @@ def _grant(fake: FakeZoho, access_token: str, refresh_token: str | None = None) 
     return answer
 
 
-def token(fake: FakeZoho, method: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> Response:
+def token(fake: Any, method: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> Response:
     if method != "POST":
         return Response(405, {"error": "invalid_request", "error_description": "Use POST"})
     params = _params(query, headers, body)
@@ -81,7 +78,7 @@ def token(fake: FakeZoho, method: str, query: dict[str, list[str]], headers: dic
         return Response(200, _grant(fake, fake.mint_access_token(refresh_token)))
 
 
-def revoke(fake: FakeZoho, method: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> Response:
+def revoke(fake: Any, method: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> Response:
     if method != "POST":
         return Response(405, {"error": "invalid_request", "error_description": "Use POST"})
     params = _params(query, headers, body)

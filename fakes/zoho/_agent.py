@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _store
 from ._serialize import comment_json, thread_json, ticket_json
-
-if TYPE_CHECKING:
-    from ._core import FakeZoho
 
 
 class AgentSide:
     """Mixed into ``FakeZoho``: each helper holds its lock and moves ``modifiedTime`` as the desk would."""
 
     def create_ticket(
-        self: FakeZoho,
+        self,
         subject: str = "Printer on fire",
         *,
         contact_email: str = "customer@example.com",
@@ -38,16 +35,16 @@ class AgentSide:
                 self.threads[ticket["id"]] = [thread]
             return ticket_json(self, ticket)
 
-    def update_ticket(self: FakeZoho, ticket_id: str, *, agent_id: str | None = None, **changes: Any) -> dict[str, Any]:
+    def update_ticket(self, ticket_id: str, *, agent_id: str | None = None, **changes: Any) -> dict[str, Any]:
         with self.lock:
             ticket = _store.update_ticket(self, self.tickets[ticket_id], changes, actor_id=agent_id or self.agent_id)
             return ticket_json(self, ticket)
 
-    def set_status(self: FakeZoho, ticket_id: str, status: str, *, agent_id: str | None = None) -> dict[str, Any]:
+    def set_status(self, ticket_id: str, status: str, *, agent_id: str | None = None) -> dict[str, Any]:
         return self.update_ticket(ticket_id, status=status, agent_id=agent_id)
 
     def add_comment(
-        self: FakeZoho,
+        self,
         ticket_id: str,
         content: str,
         is_public: bool = True,
@@ -65,14 +62,14 @@ class AgentSide:
             comment = _store.add_comment(self, self.tickets[ticket_id], data, commenter)
             return comment_json(self, comment)
 
-    def add_customer_reply(self: FakeZoho, ticket_id: str, content: str) -> dict[str, Any]:
+    def add_customer_reply(self, ticket_id: str, content: str) -> dict[str, Any]:
         """The requester answers by email: an incoming public thread (reopens On Hold / Closed tickets)."""
         with self.lock:
             ticket = self.tickets[ticket_id]
             thread = self._incoming_email(ticket, content)
             return thread_json(self, _store.add_thread(self, ticket, thread), with_content=True)
 
-    def _incoming_email(self: FakeZoho, ticket: dict[str, Any], content: str) -> dict[str, Any]:
+    def _incoming_email(self, ticket: dict[str, Any], content: str) -> dict[str, Any]:
         """A public thread as the requester's email to the desk makes it."""
         return {
             "channel": "EMAIL",
@@ -85,6 +82,6 @@ class AgentSide:
             "to": f"support@{self.portal_name}.example.com",
         }
 
-    def get_ticket(self: FakeZoho, ticket_id: str) -> dict[str, Any]:
+    def get_ticket(self, ticket_id: str) -> dict[str, Any]:
         with self.lock:
             return ticket_json(self, self.tickets[ticket_id])

@@ -7,36 +7,16 @@ import secrets
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import _store, _webhooks
 from ._agent import AgentSide
 from ._errors import THRESHOLD_EXCEEDED, TOO_MANY_REQUESTS
+from ._wire import Fault, RecordedRequest
 
 DEFAULT_STATUSES = {"Open": "Open", "On Hold": "On Hold", "Escalated": "Open", "Closed": "Closed"}
 DEFAULT_PRIORITIES = ["Low", "Medium", "High", "Urgent"]
-
-
-class RecordedRequest(NamedTuple):
-    """One request as received; header names are lower-cased."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Fault:
-    status: int | None
-    times: int
-    body: Any
-    retry_after: float | int | None
-    delay: float | None
-    drop: bool
-    path_contains: str | None
 
 
 def _token() -> str:

@@ -2,73 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import _tickets_api as tickets
 from . import _webhooks as webhooks
 from ._errors import ApiError, Response, bad_query_value, not_found, unprocessable
 from ._serialize import agent_json, contact_json, department_json
-
-if TYPE_CHECKING:
-    from ._core import FakeZoho
-
-
-@dataclass
-class Ctx:
-    """One authenticated Desk request."""
-
-    fake: FakeZoho
-    method: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-    agent_id: str
-
-    def param(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[-1] if values else default
-
-    def params(self, name: str) -> list[str]:
-        """A comma-separated multi-value parameter."""
-        value = self.param(name)
-        return [part.strip() for part in value.split(",") if part.strip()] if value else []
-
-    def allow(self, *names: str) -> None:
-        for name in self.query:
-            if name not in names and name != "orgId":
-                raise unprocessable(f"Extra query parameter '{name}' is present in the input.")
-
-    def page(self, *, default_limit: int, max_limit: int, max_from: int | None = None) -> tuple[int, int]:
-        start = self._int("from", 0)
-        limit = self._int("limit", default_limit)
-        if start < 0:
-            raise bad_query_value("from")
-        if max_from is not None and start > max_from:
-            raise unprocessable(f"The value passed for field 'from' exceeds the range of '0-{max_from}'.")
-        if not 1 <= limit <= max_limit:
-            raise bad_query_value("limit")
-        return start, limit
-
-    def _int(self, name: str, default: int) -> int:
-        value = self.param(name)
-        if value is None:
-            return default
-        if not re.fullmatch(r"-?\d+", value):
-            raise bad_query_value(name)
-        return int(value)
-
-    def json(self) -> Any:
-        if not self.body.strip():
-            raise ApiError(422, "EMPTY_PAYLOAD", "The payload is empty.")
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            raise ApiError(400, "BAD_REQUEST", "The payload is not valid JSON.") from None
+from ._wire import Ctx
 
 
 def page_of(items: list[dict[str, Any]], start: int, limit: int) -> Response:
@@ -297,7 +241,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Endpoint]]] = [
 ]
 
 
-def _authenticate(fake: FakeZoho, headers: dict[str, str]) -> str:
+def _authenticate(fake: Any, headers: dict[str, str]) -> str:
     """The agent the access token acts for; 401 UNAUTHORIZED without a header, INVALID_OAUTH otherwise."""
     authorization = headers.get("authorization", "").strip()
     if not authorization:
@@ -309,7 +253,7 @@ def _authenticate(fake: FakeZoho, headers: dict[str, str]) -> str:
     return record["agent_id"]
 
 
-def _check_org(fake: FakeZoho, headers: dict[str, str], query: dict[str, list[str]]) -> None:
+def _check_org(fake: Any, headers: dict[str, str], query: dict[str, list[str]]) -> None:
     """orgId as a header (documented) or a query parameter (how the OAS models it)."""
     org_id = headers.get("orgid") or (query.get("orgId") or [None])[-1]
     if org_id is None:
@@ -324,7 +268,7 @@ def _check_org(fake: FakeZoho, headers: dict[str, str], query: dict[str, list[st
         )
 
 
-def _charge(fake: FakeZoho, weight: int) -> dict[str, str]:
+def _charge(fake: Any, weight: int) -> dict[str, str]:
     if fake.daily_credits is None:
         return {}
     if fake.credits_remaining < weight:
@@ -343,7 +287,7 @@ def _route(relative: str) -> tuple[re.Match[str], dict[str, Endpoint]]:
 
 
 def handle(
-    fake: FakeZoho, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
+    fake: Any, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
 ) -> Response:
     relative = path.removeprefix("/api/v1/").rstrip("/")
     try:

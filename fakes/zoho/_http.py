@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import _accounts, _desk
-from ._core import Fault, RecordedRequest
 from ._errors import INTERNAL_SERVER_ERROR, TOO_MANY_REQUESTS, Response, not_found
-
-if TYPE_CHECKING:
-    from ._core import FakeZoho
+from ._wire import Fault, RecordedRequest
 
 _GATEWAY_PAGE = b"<html><head><title>%d</title></head><body><h1>Service temporarily unavailable</h1></body></html>"
 
@@ -92,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
             answer = Response(500, dict(INTERNAL_SERVER_ERROR))
         self._send(answer)
 
-    def _dispatch(self, fake: FakeZoho, method: str, body: bytes, headers: dict[str, str]) -> Response:
+    def _dispatch(self, fake: Any, method: str, body: bytes, headers: dict[str, str]) -> Response:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         if parts.path.rstrip("/") == "/oauth/v2/token":
@@ -128,7 +125,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, fake: FakeZoho) -> None:
+    def __init__(self, fake: Any) -> None:
         self.fake = fake
         super().__init__((fake.host, fake.port), _Handler)
 
@@ -136,5 +133,5 @@ class _Server(ThreadingHTTPServer):
         pass  # clients that hang up mid-request are part of the tests
 
 
-def make_server(fake: FakeZoho) -> _Server:
+def make_server(fake: Any) -> _Server:
     return _Server(fake)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._errors import iso
-
-if TYPE_CHECKING:
-    from ._core import FakeZoho
 
 LIST_FIELDS = (
     "id ticketNumber subject status statusType priority category subCategory channel createdTime dueDate closedTime "
@@ -27,7 +24,7 @@ def _name(first: str | None, last: str | None) -> str:
     return " ".join(part for part in (first, last) if part)
 
 
-def agent_brief(fake: FakeZoho, agent: dict[str, Any] | None) -> dict[str, Any] | None:
+def agent_brief(fake: Any, agent: dict[str, Any] | None) -> dict[str, Any] | None:
     if agent is None:
         return None
     return {
@@ -39,7 +36,7 @@ def agent_brief(fake: FakeZoho, agent: dict[str, Any] | None) -> dict[str, Any] 
     }
 
 
-def agent_json(fake: FakeZoho, agent: dict[str, Any]) -> dict[str, Any]:
+def agent_json(fake: Any, agent: dict[str, Any]) -> dict[str, Any]:
     return {
         **{key: agent[key] for key in ("id", "firstName", "lastName", "emailId", "zuid", "roleId", "profileId")},
         "name": _name(agent["firstName"], agent["lastName"]),
@@ -63,7 +60,7 @@ def department_json(department: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def contact_json(fake: FakeZoho, contact: dict[str, Any]) -> dict[str, Any]:
+def contact_json(fake: Any, contact: dict[str, Any]) -> dict[str, Any]:
     return {
         **{key: contact[key] for key in ("id", "firstName", "lastName", "email", "phone", "mobile", "accountId")},
         "type": None,
@@ -89,7 +86,7 @@ def _contact_brief(contact: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def ticket_json(
-    fake: FakeZoho, ticket: dict[str, Any], *, view: str = "detail", include: tuple[str, ...] = ()
+    fake: Any, ticket: dict[str, Any], *, view: str = "detail", include: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """``view`` is ``detail`` (get, create, update, search, webhook payloads) or ``list`` (``GET /tickets``)."""
     tid = ticket["id"]
@@ -177,7 +174,7 @@ def ticket_json(
     return rendered
 
 
-def _person(fake: FakeZoho, person: dict[str, Any]) -> dict[str, Any]:
+def _person(fake: Any, person: dict[str, Any]) -> dict[str, Any]:
     """A commenter or thread author; agents carry a photo URL, end users do not."""
     photo = None
     if person["type"] == "AGENT":
@@ -185,7 +182,7 @@ def _person(fake: FakeZoho, person: dict[str, Any]) -> dict[str, Any]:
     return {**person, "name": _name(person["firstName"], person["lastName"]), "photoURL": photo}
 
 
-def comment_json(fake: FakeZoho, comment: dict[str, Any]) -> dict[str, Any]:
+def comment_json(fake: Any, comment: dict[str, Any]) -> dict[str, Any]:
     commenter = _person(fake, comment["commenter"])
     commenter["roleName"] = "Agent" if commenter["type"] == "AGENT" else None
     return {
@@ -208,7 +205,7 @@ def _summary(content: str) -> str:
     return " ".join(text.split())[:100]
 
 
-def thread_json(fake: FakeZoho, thread: dict[str, Any], *, with_content: bool) -> dict[str, Any]:
+def thread_json(fake: Any, thread: dict[str, Any], *, with_content: bool) -> dict[str, Any]:
     """The threads list carries a ``summary`` only; the single-thread endpoint adds ``content``."""
     rendered = {
         "id": thread["id"],

@@ -6,13 +6,10 @@ before it and records the webhook event the real desk would emit (``fake.events`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._errors import field_error, invalid_data, parse_iso
 from ._serialize import comment_json, thread_json, ticket_json
-
-if TYPE_CHECKING:
-    from ._core import FakeZoho
 
 _TICKET_STRINGS = (
     "subject description channel email phone category subCategory classification language resolution".split()
@@ -39,7 +36,7 @@ def _match(value: Any, choices: list[str]) -> str | None:
     return None
 
 
-def _check_fields(fake: FakeZoho, data: dict[str, Any], allowed: frozenset[str]) -> tuple[list, dict[str, Any]]:
+def _check_fields(fake: Any, data: dict[str, Any], allowed: frozenset[str]) -> tuple[list, dict[str, Any]]:
     """Validate the fields present in ``data``; return (errors, normalised values)."""
     errors: list[dict[str, str]] = [_extra(key) for key in data if key not in allowed]
     clean: dict[str, Any] = {}
@@ -100,7 +97,7 @@ def _check_fields(fake: FakeZoho, data: dict[str, Any], allowed: frozenset[str])
     return errors, clean
 
 
-def find_or_create_contact(fake: FakeZoho, contact: dict[str, Any]) -> str:
+def find_or_create_contact(fake: Any, contact: dict[str, Any]) -> str:
     email = (contact.get("email") or "").strip()
     if email:
         for existing in fake.contacts.values():
@@ -110,7 +107,7 @@ def find_or_create_contact(fake: FakeZoho, contact: dict[str, Any]) -> str:
     return fake.add_contact(email=email or None, last_name=last_name, first_name=contact.get("firstName"))
 
 
-def _enter_status(fake: FakeZoho, ticket: dict[str, Any], status: str, moment) -> None:
+def _enter_status(fake: Any, ticket: dict[str, Any], status: str, moment) -> None:
     old_type = fake.statuses.get(ticket["status"], "Open")
     new_type = fake.statuses[status]
     ticket["status"] = status
@@ -119,7 +116,7 @@ def _enter_status(fake: FakeZoho, ticket: dict[str, Any], status: str, moment) -
         ticket["onholdTime"] = moment if new_type == "On Hold" else None
 
 
-def create_ticket(fake: FakeZoho, data: Any, *, actor_id: str) -> dict[str, Any]:
+def create_ticket(fake: Any, data: Any, *, actor_id: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise invalid_data([field_error("/", "invalid", "The payload must be a JSON object")])
     errors, clean = _check_fields(fake, data, CREATE_KEYS)
@@ -161,7 +158,7 @@ def create_ticket(fake: FakeZoho, data: Any, *, actor_id: str) -> dict[str, Any]
     return ticket
 
 
-def update_ticket(fake: FakeZoho, ticket: dict[str, Any], data: Any, *, actor_id: str) -> dict[str, Any]:
+def update_ticket(fake: Any, ticket: dict[str, Any], data: Any, *, actor_id: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise invalid_data([field_error("/", "invalid", "The payload must be a JSON object")])
     errors, clean = _check_fields(fake, data, UPDATE_KEYS)
@@ -186,13 +183,13 @@ def update_ticket(fake: FakeZoho, ticket: dict[str, Any], data: Any, *, actor_id
     return ticket
 
 
-def touch(fake: FakeZoho, ticket: dict[str, Any], actor_id: str | None = None) -> None:
+def touch(fake: Any, ticket: dict[str, Any], actor_id: str | None = None) -> None:
     ticket["modifiedTime"] = fake.stamp()
     if actor_id:
         ticket["modifiedBy"] = actor_id
 
 
-def add_comment(fake: FakeZoho, ticket: dict[str, Any], data: Any, commenter: dict[str, Any]) -> dict[str, Any]:
+def add_comment(fake: Any, ticket: dict[str, Any], data: Any, commenter: dict[str, Any]) -> dict[str, Any]:
     """``isPublic`` defaults to false: the docs leave it undefined (it follows a per-user preference)."""
     if not isinstance(data, dict):
         raise invalid_data([field_error("/", "invalid", "The payload must be a JSON object")])
@@ -225,7 +222,7 @@ def add_comment(fake: FakeZoho, ticket: dict[str, Any], data: Any, commenter: di
     return comment
 
 
-def update_comment(fake: FakeZoho, ticket: dict[str, Any], comment: dict[str, Any], data: Any) -> dict[str, Any]:
+def update_comment(fake: Any, ticket: dict[str, Any], comment: dict[str, Any], data: Any) -> dict[str, Any]:
     """Only ``content`` (and ``contentType``) may change; ``isPublic`` is fixed at creation."""
     if not isinstance(data, dict):
         raise invalid_data([field_error("/", "invalid", "The payload must be a JSON object")])
@@ -244,7 +241,7 @@ def update_comment(fake: FakeZoho, ticket: dict[str, Any], comment: dict[str, An
     return comment
 
 
-def add_thread(fake: FakeZoho, ticket: dict[str, Any], thread: dict[str, Any]) -> dict[str, Any]:
+def add_thread(fake: Any, ticket: dict[str, Any], thread: dict[str, Any]) -> dict[str, Any]:
     """Record a reply; a customer's reply reopens an On Hold or Closed ticket (the desk's default)."""
     before = ticket_json(fake, ticket)
     now = fake.stamp()

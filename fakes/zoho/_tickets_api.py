@@ -11,7 +11,7 @@ from ._errors import ApiError, Response, bad_query_value, field_error, invalid_d
 from ._serialize import comment_json, thread_json, ticket_json
 
 if TYPE_CHECKING:
-    from ._desk import Ctx
+    from ._wire import Ctx
 
 LIST_INCLUDES = ("contacts", "products", "departments", "team", "assignee")
 GET_INCLUDES = (*LIST_INCLUDES, "contract", "isRead", "skills")

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import http.client
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from ._errors import Response, field_error, invalid_data, iso, not_found
 from ._serialize import ticket_json
-
-if TYPE_CHECKING:
-    from ._core import FakeZoho
 
 DELIVERY_TIMEOUT = 5.0
 KNOWN_EVENTS = frozenset(
@@ -36,7 +33,7 @@ KNOWN_EVENTS = frozenset(
 
 
 def build_event(
-    fake: FakeZoho, event_type: str, ticket: str | dict[str, Any], prev_state: dict[str, Any] | None
+    fake: Any, event_type: str, ticket: str | dict[str, Any], prev_state: dict[str, Any] | None
 ) -> dict[str, Any]:
     if isinstance(ticket, str):
         with fake.lock:
@@ -94,7 +91,7 @@ def _wanted(event: dict[str, Any], subscription: dict[str, Any] | None) -> dict[
     return event
 
 
-def publish(fake: FakeZoho) -> list[tuple[str, int | None]]:
+def publish(fake: Any) -> list[tuple[str, int | None]]:
     with fake.lock:
         pending = fake.events[fake._published :]
         fake._published = len(fake.events)
@@ -147,7 +144,7 @@ def _check(data: Any, *, creating: bool) -> list[dict[str, str]]:
     return errors
 
 
-def api_create(fake: FakeZoho, data: Any) -> Response:
+def api_create(fake: Any, data: Any) -> Response:
     """Runs without the lock held: the validation call may reach a receiver that calls us back."""
     errors = _check(data, creating=True)
     if errors:
@@ -174,7 +171,7 @@ def api_create(fake: FakeZoho, data: Any) -> Response:
         return Response(200, _hook_json(hook))
 
 
-def api_update(fake: FakeZoho, hook_id: str, data: Any) -> Response:
+def api_update(fake: Any, hook_id: str, data: Any) -> Response:
     errors = _check(data, creating=False)
     if errors:
         raise invalid_data(errors)
@@ -188,18 +185,18 @@ def api_update(fake: FakeZoho, hook_id: str, data: Any) -> Response:
         return Response(200, _hook_json(hook))
 
 
-def api_list(fake: FakeZoho) -> Response:
+def api_list(fake: Any) -> Response:
     hooks = [_hook_json(hook) for hook in fake.webhooks.values()]
     return Response(200, {"data": hooks}) if hooks else Response(204)
 
 
-def api_get(fake: FakeZoho, hook_id: str) -> Response:
+def api_get(fake: Any, hook_id: str) -> Response:
     if hook_id not in fake.webhooks:
         raise not_found()
     return Response(200, _hook_json(fake.webhooks[hook_id]))
 
 
-def api_delete(fake: FakeZoho, hook_id: str) -> Response:
+def api_delete(fake: Any, hook_id: str) -> Response:
     if fake.webhooks.pop(hook_id, None) is None:
         raise not_found()
     return Response(204)
