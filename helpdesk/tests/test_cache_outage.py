@@ -13,7 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from helpdesk.cache import CacheUnavailable, strictly
 from integrations.api.idempotency import IdempotentCreate
 from integrations.models import Connection
@@ -104,3 +104,17 @@ def test_webhooks_fail_open_a_delivery_is_neither_throttled_nor_taken_for_a_repl
     # Accepted twice rather than dropped: a delivery only makes us re-read the ticket from the desk.
     assert _first_delivery(connection, "signature") is True
     assert _first_delivery(connection, "signature") is True
+
+
+@pytest.mark.django_db
+def test_the_login_lockout_holds_with_redis_away(redis_configured, settings):
+    """Kept in the database, not the cache: an outage is no window for guessing."""
+    settings.LOGIN_FAILURE_LIMIT = 3
+    customer = UserFactory(email="customer@example.com", role=Role.CUSTOMER)
+    redis_configured.stop()
+    client = APIClient()
+    for _ in range(3):
+        wrong = client.post("/api/v1/auth/login", {"email": customer.email, "password": "guess"})
+        assert wrong.status_code == 401
+    refused = client.post("/api/v1/auth/login", {"email": customer.email, "password": PASSWORD})
+    assert refused.status_code == 401 and refused.json()["code"] == "UNAUTHORIZED"
