@@ -170,3 +170,25 @@ class Team(models.Model):
         if not self.slug:
             self.slug = slugify(self.name)[:200]
         super().save(*args, **kwargs)
+
+
+class LoginFailure(models.Model):
+    """Wrong passwords for one account name from one client address, within ``LOGIN_FAILURE_WINDOW``.
+
+    In the database rather than the cache, so a cache outage opens no window for guessing, and
+    admins see who is locked out and can unlock them (deleting the row).
+    """
+
+    username = models.CharField(_("account name"), max_length=254)
+    address = models.CharField(_("client address"), max_length=45)
+    failures = models.PositiveIntegerField(_("wrong passwords"), default=0)
+    first_failed_at = models.DateTimeField(_("first wrong password"), db_index=True)
+    last_failed_at = models.DateTimeField(_("last wrong password"))
+
+    class Meta:
+        verbose_name = _("login failure")
+        ordering = ["-last_failed_at"]
+        constraints = [models.UniqueConstraint(fields=["username", "address"], name="login_failure_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address}"

@@ -62,3 +62,8 @@ class PayloadTooLarge(HelpdeskError):
 class UnsupportedMediaType(HelpdeskError):
     code = "UNSUPPORTED_MEDIA_TYPE"
     http_status = 415
+
+
+class ServiceUnavailable(HelpdeskError):
+    code = "SERVICE_UNAVAILABLE"
+    http_status = 503

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_access import AdminOnly, is_admin
 from accounts.models import User
+from helpdesk.queue import publish
 from integrations.models import SECRET_FIELDS, Connection, RemoteLink, SyncLogEntry
 from integrations.services import connection_save
 from integrations.tasks import pull_connection_task, push_pending_relay
@@ -256,9 +257,12 @@ class ConnectionAdmin(AdminOnly, admin.ModelAdmin):
     @admin.action(description=_("Sync now: pull what changed and push what is pending"))
     def sync_now(self, request: HttpRequest, queryset) -> None:
         active = list(queryset.filter(is_active=True).values_list("pk", flat=True))
-        for connection_id in active:
-            pull_connection_task.delay(connection_id)
-        push_pending_relay.delay()
+        then = "the periodic sync runs instead"
+        pulls = [publish(pull_connection_task, pk, what=f"the pull of connection {pk}", then=then) for pk in active]
+        queued = all([*pulls, publish(push_pending_relay, what="the push relay", then=then)])
+        if not queued:
+            messages.warning(request, gettext("The task queue is unavailable: the periodic sync will run instead."))
+            return
         messages.success(
             request,
             ngettext("A sync of %(n)d connection was queued.", "A sync of %(n)d connections was queued.", len(active))

@@ -14,8 +14,8 @@
   reaches our request log (``helpdesk.middleware`` redacts ``secret``, ``token``, ...).
 
 Either way the answer is 200 within milliseconds: each ticket named is pulled by
-``pull_remote_ticket_task``, published with one attempt and no retry sleeps (``PUBLISH_POLICY``)
-so a slow or down broker cannot hold the answer. A delivery whose publish fails is still answered
+``pull_remote_ticket_task``, published with one quick attempt (``helpdesk.queue.publish``) so a
+slow or down broker cannot hold the answer. A delivery whose publish fails is still answered
 200 and logged: nothing is lost, the periodic pull (every 2 minutes) reads the same change.
 
 Limits: each connection takes ``RATE_PER_MINUTE`` deliveries a minute (a cache counter per
@@ -32,7 +32,6 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,10 +42,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from helpdesk.api.errors import error_body
+from helpdesk.queue import publish
 from integrations.models import Connection, Direction, Outcome, Provider
 from integrations.services import sync_log
-
-logger = logging.getLogger(__name__)
 
 MAX_SKEW = timedelta(minutes=5)
 MAX_BODY = 1_000_000
@@ -54,9 +52,6 @@ MAX_TICKETS_PER_DELIVERY = 100
 RATE_PER_MINUTE = 600
 # A delivery stamped up to MAX_SKEW either side of now is fresh, so one can be accepted for 2 x MAX_SKEW.
 REPLAY_MEMORY = 2 * MAX_SKEW
-# One attempt, no sleeping between retries: Celery's default policy retries three times 0.2 s apart,
-# and retry=False is worse (kombu then retries the connection itself for seconds).
-PUBLISH_POLICY = {"max_retries": 0}
 
 
 def _refuse(status: int, message: str) -> JsonResponse:
@@ -100,15 +95,10 @@ def _enqueue(connection: Connection, remote_ids: list[str], what: str) -> int:
 
     sent = 0
     for remote_id in remote_ids[:MAX_TICKETS_PER_DELIVERY]:
-        try:
-            pull_remote_ticket_task.apply_async((connection.pk, remote_id), retry=True, retry_policy=PUBLISH_POLICY)
-        except Exception as exc:  # noqa: BLE001 - any broker failure: the periodic pull catches up
-            logger.warning(
-                "Could not enqueue the pull of %s on connection %s (the periodic pull will catch up): %s",
-                remote_id,
-                connection.pk,
-                exc,
-            )
+        what = f"the pull of {remote_id} on connection {connection.pk}"
+        if not publish(
+            pull_remote_ticket_task, connection.pk, remote_id, what=what, then="the periodic pull will catch up"
+        ):
             break
         sent += 1
     sync_log(

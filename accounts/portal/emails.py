@@ -19,10 +19,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.services import VERIFY_MAX_AGE, email_verification_token
+from helpdesk.queue import publish
 
 logger = logging.getLogger(__name__)
-# One quick publishing attempt: a request must not wait on a broker that is down.
-PUBLISH_POLICY = {"max_retries": 0}
 
 
 def send_account_email(user: User, name: str, context: dict) -> None:
@@ -56,8 +55,7 @@ def password_reset_email_queue(user: User) -> None:
     """Have a worker send the reset email; at once here if the broker cannot be reached."""
     from accounts.tasks import password_reset_email_task
 
-    try:
-        password_reset_email_task.apply_async((user.pk,), retry=True, retry_policy=PUBLISH_POLICY)
-    except Exception:  # noqa: BLE001 - any broker failure: the person still gets their email
+    what = f"the password reset email for user {user.pk}"
+    if not publish(password_reset_email_task, user.pk, what=what, then="it is sent within the request"):
         logger.warning("Broker unreachable: password reset email for user %s sent within the request", user.pk)
         send_password_reset_email(user)

@@ -1,4 +1,8 @@
-"""Rate limits: by client address on the auth endpoints, by user on writes."""
+"""Rate limits: by client address on the auth endpoints, by user on writes.
+
+The address is ``helpdesk.client_ip`` (``TRUSTED_PROXIES``). The counters live in the cache, which
+fails open when Redis is away (``helpdesk.cache``): then nothing is throttled, and a warning says so.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,17 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from helpdesk.client_ip import client_ip
+
 
 class _SettingsRate(SimpleRateThrottle):
     def get_rate(self) -> str:
         # Read on every request: DRF copies the rates at import, which would ignore later settings changes.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_ident(self, request: Request) -> str:
+        # DRF's own reads X-Forwarded-For from anyone: a varied forged header would be a fresh budget.
+        return client_ip(request)
 
 
 class AuthThrottle(_SettingsRate):

@@ -2,6 +2,8 @@
 
 import pytest
 
+from helpdesk import views
+
 
 @pytest.mark.django_db
 def test_home_links_to_portal_admin_and_api_docs(client):
@@ -47,15 +49,28 @@ def test_health_reports_each_check(client):
 
 
 @pytest.mark.django_db
-def test_health_answers_503_naming_the_failing_check(client, settings):
-    # A real cache client pointed at a port nothing listens on.
+def test_health_answers_200_degraded_naming_a_lost_cache(client, settings):
+    # A real cache client pointed at a port nothing listens on: the site still serves without it.
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {"BACKEND": "helpdesk.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     response = client.get("/health")
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unhealthy"
+    assert body["status"] == "degraded"
     assert body["failing"] == ["cache"]
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["cache"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_health_answers_503_unhealthy_without_the_database(client, monkeypatch):
+    def lost() -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setitem(views.CHECKS, "database", lost)
+    response = client.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unhealthy" and body["failing"] == ["database"]
+    assert body["checks"]["database"] == "error: OSError"

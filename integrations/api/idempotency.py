@@ -6,7 +6,10 @@ cache (Redis in production, shared by every process) for ``KEY_SECONDS``, per us
 - the first request with a key claims it (an atomic ``cache.add``), then records what it made;
 - a retry with the same key and the same body gets that object back, nothing is created again;
 - the same key with a different body, or while the first request is still running, is 409 CONFLICT;
-- a first request that fails before creating anything releases the key.
+- a first request that fails before creating anything releases the key;
+- with the cache unreachable a request with a key is refused, 503 SERVICE_UNAVAILABLE, before
+  creating anything (one without a key goes on). Recording what was made fails open: the object
+  exists, and the answer says so.
 
 The cache holds a digest of the key, never the key itself.
 """
@@ -21,6 +24,7 @@ from typing import Any
 from django.core.cache import cache
 from rest_framework.request import Request
 
+from helpdesk.cache import strictly
 from helpdesk.errors import Conflict, ValidationFailed
 
 HEADER = "Idempotency-Key"
@@ -48,9 +52,11 @@ class IdempotentCreate:
 
     def claim(self) -> int | None:
         """None: this request is the first and must create; else the pk the first request created."""
-        if cache.add(self.cache_key, {"state": _PENDING, "fingerprint": self.fingerprint}, KEY_SECONDS):
-            return None
-        seen = cache.get(self.cache_key) or {}
+        # Without the cache a retry could not be recognised: 503 before anything is created.
+        with strictly():
+            if cache.add(self.cache_key, {"state": _PENDING, "fingerprint": self.fingerprint}, KEY_SECONDS):
+                return None
+            seen = cache.get(self.cache_key) or {}
         if seen.get("fingerprint") != self.fingerprint:
             raise Conflict(f"This {HEADER} was used for a different request: use a new key.")
         if seen.get("state") == _PENDING or not isinstance(seen.get("pk"), int):

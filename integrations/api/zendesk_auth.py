@@ -3,7 +3,8 @@
 - ``GET oauth/start``: builds Zendesk's authorize URL (state + PKCE S256) and redirects to it, or
   answers it as JSON when the caller accepts ``application/json``. The state's verifier, connection,
   redirect URI and starting admin are kept server-side, in the cache, for ``PENDING_SECONDS`` and
-  single use: a JWT caller may start and a browser signed in as the same admin finish.
+  single use: a JWT caller may start and a browser signed in as the same admin finish. With the
+  cache unreachable both steps answer 503 SERVICE_UNAVAILABLE (``helpdesk.cache.strictly``).
 - ``GET oauth/callback``: checks the state, trades the code for tokens (stored by compare-and-swap
   in ``integrations.zendesk.auth.exchange_code``) and redirects to the connection's admin page.
 - ``GET auth/status``, ``POST auth/refresh`` (spends the refresh token now), ``DELETE auth``
@@ -26,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.cache import strictly
 from helpdesk.errors import ValidationFailed
 from integrations.api.common import (
     CONNECTION_PARAMETER,
@@ -120,7 +122,8 @@ class OAuthStartView(ZendeskAuthView):
         redirect_uri = request.build_absolute_uri(reverse("integrations-api:zendesk-oauth-callback"))
         url, state, verifier = build_authorize_url(connection, redirect_uri)
         pending = {"connection": connection.pk, "verifier": verifier, "redirect_uri": redirect_uri}
-        cache.set(_pending_key(state), {**pending, "user": request.user.pk}, PENDING_SECONDS)
+        with strictly():  # an authorization whose state is not kept could never complete: 503 now
+            cache.set(_pending_key(state), {**pending, "user": request.user.pk}, PENDING_SECONDS)
         if _wants_json(request):
             return Response({"authorize_url": url})
         return HttpResponseRedirect(url)
@@ -146,9 +149,10 @@ class OAuthCallbackView(ZendeskAuthView):
     def get(self, request: Request) -> Response | HttpResponseRedirect:
         state = request.query_params.get("state") or ""
         key = _pending_key(state)
-        pending = cache.get(key) if state else None
-        if pending is not None:
-            cache.delete(key)  # single use, whatever happens next
+        with strictly():  # not "unknown state": the state may be there, the cache is not
+            pending = cache.get(key) if state else None
+            if pending is not None:
+                cache.delete(key)  # single use, whatever happens next
         # Found under the state's digest is the state check: only its holder can name the entry.
         if pending is None or pending.get("user") != request.user.pk:
             raise ValidationFailed.on(

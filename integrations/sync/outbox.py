@@ -13,16 +13,14 @@ are not marked for that connection, so they are not echoed back to it.
 from __future__ import annotations
 
 import contextvars
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import models, transaction
 
+from helpdesk.queue import publish
 from integrations.models import Connection, PushState, RemoteLink
 from tickets.models import Ticket
-
-logger = logging.getLogger(__name__)
 
 _suppressed: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("integrations_push_suppressed")
 
@@ -96,10 +94,7 @@ def push_enqueue(link_ids: list[int]) -> int:
 
     sent = 0
     for link_id in link_ids:
-        try:
-            push_ticket_task.delay(link_id)
-        except Exception as exc:  # noqa: BLE001 - any broker failure: the pending link waits for the relay
-            logger.warning("Could not enqueue the push of link %s (%s); the relay will push it.", link_id, exc)
-            return sent
+        if not publish(push_ticket_task, link_id, what=f"the push of link {link_id}", then="the relay will push it"):
+            return sent  # the broker is down: the pending links wait for the relay
         sent += 1
     return sent

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk.queue import publish
 from tickets.models import (
     Comment,
     EmailStatus,
@@ -142,11 +143,10 @@ def enqueue_pending(*, event_ids: Iterable[int] = (), ids: Iterable[int] = ()) -
     pending = pending.filter(event_id__in=event_ids) if event_ids else pending.filter(pk__in=list(ids))
     sent = 0
     for pk in pending.values_list("pk", flat=True):
-        try:
-            deliver_notification_email.delay(pk)
-        except Exception as exc:  # noqa: BLE001 - any broker failure: the outbox row waits for the relay
-            logger.warning("Could not enqueue email for notification %s (%s); the relay will send it.", pk, exc)
-            return sent
+        if not publish(
+            deliver_notification_email, pk, what=f"email for notification {pk}", then="the relay will send it"
+        ):
+            return sent  # the broker is down: this row and the rest wait for the relay
         sent += 1
     return sent
 

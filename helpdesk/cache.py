@@ -1,0 +1,192 @@
+"""The Redis cache, made to fail fast and fail open when Redis is away.
+
+Cache and Celery broker share ``REDIS_URL``, and nothing the cache holds is the only record of
+anything: throttle counters, report figures, a resend interval. So when Redis cannot be reached,
+``ResilientRedisCache`` behaves like an empty cache that forgets what it is given (``get`` answers
+the default, ``add`` succeeds, ``set`` does nothing, ``incr`` finds no key) and the request goes on:
+
+- each call gives up quickly: short socket connect and read timeouts, no retry (``OPTIONS``);
+- after a failure, calls skip Redis for ``outage_seconds`` (default 2) rather than each paying the
+  timeout again, then try once more (calls under ``strictly()`` always try);
+- one warning when an outage starts, at most one a minute while it lasts (how many calls failed
+  open since), and one line when Redis answers again: no log flood.
+
+A use that must not fail open (an OAuth state, an idempotency key, the health check) wraps its
+calls in ``strictly()``: there a lost cache raises ``CacheUnavailable``, a 503 in the product's
+error shape. The README's *Redis away* table names the decision for each use of the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from helpdesk.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# What counts as "Redis is away"; any other error (a wrong type, a bug) still raises.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+WARN_EVERY_SECONDS = 60.0
+
+_strict: ContextVar[bool] = ContextVar("cache_strict", default=False)
+
+
+class CacheUnavailable(ServiceUnavailable):
+    """The cache could not be reached by a use that must not go on without it."""
+
+
+@contextmanager
+def strictly() -> Iterator[None]:
+    """Within: a cache that cannot be reached raises ``CacheUnavailable`` instead of failing open."""
+    token = _strict.set(True)
+    try:
+        yield
+    finally:
+        _strict.reset(token)
+
+
+class _Outage:
+    """One server's outage as this process sees it (shared by threads: backends are per thread)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down_until = 0.0  # monotonic time before which calls skip Redis
+        self.since = 0.0  # when the current outage started (0: none)
+        self.warned_at = 0.0
+        self.failed_open = 0  # calls that failed open since the last warning
+
+    def failed(self, location: str, op: str, exc: BaseException, outage_seconds: float) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.down_until = now + outage_seconds
+            self.failed_open += 1
+            if not self.since:
+                self.since = now
+                self.warned_at = now
+                self.failed_open = 0
+                logger.warning(
+                    "Cache %s unreachable (%s: %s on %s): failing open; throttles and cached figures are off "
+                    "until it answers.",
+                    location,
+                    type(exc).__name__,
+                    exc,
+                    op,
+                )
+            elif now - self.warned_at >= WARN_EVERY_SECONDS:
+                logger.warning(
+                    "Cache %s still unreachable after %.0f s; %s call(s) failed open in the last minute.",
+                    location,
+                    now - self.since,
+                    self.failed_open,
+                )
+                self.warned_at = now
+                self.failed_open = 0
+
+    def skipping(self) -> bool:
+        with self.lock:
+            if time.monotonic() < self.down_until:
+                self.failed_open += 1
+                return True
+            return False
+
+    def answered(self, location: str) -> None:
+        if not self.since:  # unlocked read: the common case, Redis up, costs nothing
+            return
+        with self.lock:
+            if self.since:
+                logger.warning("Cache %s answers again after %.0f s.", location, time.monotonic() - self.since)
+                self.since = 0.0
+                self.down_until = 0.0
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage_for(location: str) -> _Outage:
+    with _outages_lock:
+        return _outages.setdefault(location, _Outage())
+
+
+class _Missing(Exception):
+    """Stands for "raise ValueError": ``incr`` of a key a forgetting cache does not have."""
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache that fails open, fast, with one warning per outage (see the module)."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        self.outage_seconds = float(options.pop("outage_seconds", 2.0))
+        # Short timeouts (redis-py retries nothing unless told to): a lost Redis costs milliseconds.
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._location = server if isinstance(server, str) else ",".join(server)
+        self._outage = _outage_for(self._location)
+
+    def _guard(self, op: str, fallback: Any, call: Callable[..., T], *args: Any) -> T:
+        strict = _strict.get()
+        # A strict caller wants the truth, so it always asks Redis (and an answer ends the outage).
+        if not strict and self._outage.skipping():
+            return self._fallback(fallback)
+        try:
+            result = call(*args)
+        except UNREACHABLE as exc:
+            self._outage.failed(self._location, op, exc, self.outage_seconds)
+            if strict:
+                raise CacheUnavailable("The cache is unavailable; try again shortly.") from exc
+            return self._fallback(fallback)
+        self._outage.answered(self._location)
+        return result
+
+    @staticmethod
+    def _fallback(fallback: Any) -> Any:
+        if fallback is _Missing:
+            raise ValueError("The cache is unreachable: the key is treated as missing.")
+        return fallback
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard("add", True, super().add, key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._guard("get", default, super().get, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard("set", None, super().set, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard("touch", False, super().touch, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._guard("delete", False, super().delete, key, version)
+
+    def get_many(self, keys, version=None):
+        return self._guard("get_many", {}, super().get_many, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._guard("has_key", False, super().has_key, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._guard("incr", _Missing, super().incr, key, delta, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._guard("set_many", list(data), super().set_many, data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._guard("delete_many", None, super().delete_many, keys, version)
+
+    def clear(self):
+        return self._guard("clear", False, super().clear)
