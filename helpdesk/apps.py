@@ -1,6 +1,12 @@
-"""The admin app, installed with our own site as the default one."""
+"""The project's own app (what every app shares: idempotency keys) and the admin, with our site as default."""
 
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
+
+
+class HelpdeskConfig(AppConfig):
+    name = "helpdesk"
+    verbose_name = "Helpdesk"
 
 
 class HelpdeskAdminConfig(AdminConfig):

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("helpdesk.requests")
@@ -34,11 +35,11 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
         response["X-Request-ID"] = request_id
-        user = getattr(request, "user", None)
-        who = f"user={user.pk}" if user is not None and user.is_authenticated else "user=-"
+        who = _who(request)
         reason = getattr(response, "log_reason", "") or ""
         level = logging.WARNING if response.status_code >= 400 else logging.INFO
-        if response.status_code >= 500:
+        # 503 is a dependency down (the database), not a fault of ours: a warning, like a 4xx.
+        if response.status_code >= 500 and response.status_code != 503:
             level = logging.ERROR
         logger.log(
             level,
@@ -52,3 +53,11 @@ class RequestLogMiddleware:
             f" reason={reason!r}" if reason else "",
         )
         return response
+
+
+def _who(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    try:
+        return f"user={user.pk}" if user is not None and user.is_authenticated else "user=-"
+    except DatabaseError:  # the session's user cannot be loaded: the database is why this request failed
+        return "user=?"

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "helpdesk.apps.HelpdeskConfig",
     "accounts",
     "tickets",
     "integrations",
@@ -187,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-push-relay": {"task": "integrations.tasks.push_pending_relay", "schedule": 60.0},
     "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
     "integrations-sync-log-prune": {"task": "integrations.tasks.sync_log_prune_task", "schedule": 86400.0},
+    "idempotency-keys-prune": {"task": "helpdesk.tasks.idempotency_keys_prune", "schedule": 3600.0},
 }
 
 # --- Auth -------------------------------------------------------------------

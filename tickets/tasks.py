@@ -22,6 +22,9 @@ def sla_sweep() -> dict[str, int]:
     retry_backoff_max=600,
     retry_jitter=True,
     max_retries=notifications.MAX_ATTEMPTS,
+    # Inside the claim lease: a send cannot outlive its claim, so no second run sends while it is alive.
+    soft_time_limit=notifications.SEND_SOFT_TIME_LIMIT,
+    time_limit=notifications.SEND_TIME_LIMIT,
 )
 def deliver_notification_email(notification_id: int) -> bool:
     """Send one notification's email; a second run for the same notification sends nothing."""

@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -34,6 +37,7 @@ CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "THROTTLED",
     500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
 MESSAGES = {
     400: "The request is not valid.",
@@ -41,7 +45,21 @@ MESSAGES = {
     403: "You do not have permission to do this.",
     404: "Not found.",
     500: "Something went wrong on our side. The request id identifies it in the logs.",
+    503: "The service is briefly unavailable (its database cannot be reached). Retry in a few seconds.",
 }
+# The database is unreachable, restarting or locked: nothing is wrong with the request, a retry can succeed.
+try:
+    import psycopg
+
+    DATABASE_DOWN: tuple[type[BaseException], ...] = (
+        OperationalError,
+        InterfaceError,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+    )
+except ImportError:  # pragma: no cover - an SQLite-only install
+    DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 
 def error_body(
@@ -88,6 +106,20 @@ def _respond(body: dict[str, Any], http_status: int, headers: dict[str, str] | N
     return response
 
 
+def _unavailable_reason(exc: BaseException) -> str:
+    """The database error's class and first line (host and port at most; never a password)."""
+    first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"SERVICE_UNAVAILABLE: {type(exc).__name__}: {first_line}"
+
+
+def _mark_unavailable(response: HttpResponse, exc: BaseException) -> HttpResponse:
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.log_reason = _unavailable_reason(exc)  # type: ignore[attr-defined]
+    # The request log middleware writes the one (warning) line; Django's own would repeat it as an error.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's hook: every exception raised in an API view becomes the one shape."""
     headers: dict[str, str] = {}
@@ -102,6 +134,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         return _respond(error_body(413, "The request body is too large."), 413)
+    if isinstance(exc, DATABASE_DOWN):
+        set_rollback()
+        return _mark_unavailable(Response(error_body(503, MESSAGES[503]), status=503), exc)
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
         logger.exception("Unhandled error in %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"))
@@ -139,7 +174,16 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's handler500: the API's shape under /api/, the plain page elsewhere."""
+    """Django's handler500: the API's shape under /api/, the plain page elsewhere; 503 when the database is down.
+
+    Django calls it while handling the exception, so ``sys.exc_info`` names it.
+    """
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_DOWN):
+        if request.path.startswith("/api/"):
+            return _mark_unavailable(JsonResponse(error_body(503, MESSAGES[503]), status=503), exc)
+        # Rendered without a request: no context processor may touch the database.
+        return _mark_unavailable(HttpResponse(loader.get_template("503.html").render(), status=503), exc)
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(500, MESSAGES[500]), status=500)
     return defaults.server_error(request)

@@ -106,3 +106,15 @@ def test_a_frozen_redis_costs_a_request_timeouts_of_a_fraction_of_a_second(redis
     assert login.status_code == 200 and seconds < FAST
     health, seconds = timed(client.get, "/health")
     assert health.json()["status"] == "degraded" and seconds < 2 * FAST
+
+
+def test_a_retried_create_with_an_idempotency_key_makes_one_ticket_while_redis_is_away(redis_configured, people, api):
+    """The keys live in the database, so an outage of the cache cannot turn a retry into a duplicate."""
+    customer, _ = people
+    redis_configured.stop()
+    body = {"subject": "Retried while Redis is away", "category": "general"}
+    first = api(customer).post("/api/v1/tickets", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = api(customer).post("/api/v1/tickets", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert first.status_code == 201 and again.status_code == 201, (first.content, again.content)
+    assert again.json()["id"] == first.json()["id"]
+    assert Ticket.objects.filter(subject="Retried while Redis is away").count() == 1

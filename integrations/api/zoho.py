@@ -13,8 +13,7 @@ import time
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -24,12 +23,12 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.roles import STAFF_ROLES, Role
 from accounts.services import customer_for_email
+from helpdesk.api.idempotency import IDEMPOTENCY_PARAMETER, IdempotentRequest, KeyTaken, replay
 from helpdesk.api.permissions import IsStaffRole
 from helpdesk.api.throttling import WriteThrottle
 from helpdesk.errors import Conflict, PermissionDenied
 from integrations.api.access import remote_ticket_for_read
 from integrations.api.common import CONNECTION_PARAMETER, REMOTE_ERRORS, connection_for, remote_error, remote_errors
-from integrations.api.idempotency import HEADER, IdempotentCreate
 from integrations.api.serializers import (
     ZohoRequestCreatedSerializer,
     ZohoRequestCreateSerializer,
@@ -119,27 +118,30 @@ class ZohoRequestsView(APIView):
         "sync engine retries what can succeed later. With an `Idempotency-Key` header a retry of the same "
         "request (same user, key and body, within 24 hours) answers the first ticket instead of opening "
         "another; the same key with another body is 409.",
-        parameters=[
-            CONNECTION_PARAMETER,
-            OpenApiParameter(HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
-        ],
+        parameters=[CONNECTION_PARAMETER, IDEMPOTENCY_PARAMETER],
         request=ZohoRequestCreateSerializer,
         responses={201: ZohoRequestCreatedSerializer, **REMOTE_ERRORS},
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
+        once = IdempotentRequest.from_request(request)
+        earlier = once.earlier() if once else None
+        if earlier is not None and (earlier.response_status is not None or earlier.object_id is None):
+            return replay(earlier)
         data = ZohoRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         _check_requester(request, fields["requesteremail"])
         connection = connection_for(request, Provider.ZOHO)
-        category = default_category()
-        once = IdempotentCreate.from_request(request, f"zoho-requests:{connection.pk}", dict(fields))
-        first_pk = once.claim() if once else None
-        ticket = Ticket.objects.filter(pk=first_pk).first() if first_pk else None
-        if ticket is None:
+        if earlier is not None:  # the first request opened the ticket; its answer (the push) did not complete
+            ticket = Ticket.objects.filter(pk=earlier.object_id).first()
+            if ticket is None:
+                raise Conflict("The ticket this Idempotency-Key opened no longer exists: use a new key.")
+        else:
+            category = default_category()
             try:
                 with transaction.atomic():
+                    earlier = once.take() if once else None
                     ticket = services.ticket_create(
                         actor=request.user,
                         requester=_requester(request, fields["requesteremail"]),
@@ -148,12 +150,11 @@ class ZohoRequestsView(APIView):
                         category=category,
                         channel=Channel.ZOHO,
                     )
-            except BaseException:
-                if once:
-                    once.release()
-                raise
-            if once:
-                once.record(ticket.pk)
+                    if earlier is not None:
+                        earlier.object_id = ticket.pk
+                        earlier.save(update_fields=["object_id"])
+            except KeyTaken:
+                raise Conflict("A request with this Idempotency-Key is still being processed: retry shortly.") from None
         link = RemoteLink.objects.filter(connection=connection, ticket=ticket, push_state=PushState.SYNCED).first()
         if link is None or not link.remote_id:
             try:
@@ -162,7 +163,10 @@ class ZohoRequestsView(APIView):
                 prefix = f"Ticket {ticket.number} was opened here but not in Zoho Desk: "
                 raise remote_error(exc, prefix=prefix) from exc
         body = {"message": "Ticket created successfully", "zohoticketid": link.remote_id, "number": ticket.number}
-        return Response(body, status=status.HTTP_201_CREATED)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if earlier is not None:
+            IdempotentRequest.record(earlier, response)
+        return response
 
 
 class ZohoRequestDetailView(APIView):

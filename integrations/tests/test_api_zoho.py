@@ -244,3 +244,22 @@ def test_a_retry_with_the_same_idempotency_key_opens_one_ticket(fake, connection
     assert reused.status_code == 409 and reused.json()["code"] == "CONFLICT"
     other = api(agent).post(URL, BODY, format="json", headers={"Idempotency-Key": "retry-8a1d"})
     assert other.status_code == 201 and Ticket.objects.count() == 2
+
+
+def test_a_retry_with_the_key_finishes_a_request_whose_push_failed_on_the_same_ticket(fake, connection, agent):
+    headers = {"Idempotency-Key": "retry-after-reconnect"}
+    fake.revoke_refresh_token(str(connection.refresh_token))
+    failed = api(agent).post(URL, BODY, format="json", headers=headers)
+    assert failed.status_code == 409 and Ticket.objects.count() == 1
+
+    connection.refresh_token = fake.add_refresh_token(CLIENT_ID)  # an admin reconnects
+    connection.save()
+    finished = api(agent).post(URL, BODY, format="json", headers=headers)
+    again = api(agent).post(URL, BODY, format="json", headers=headers)
+
+    ticket = Ticket.objects.get()
+    assert finished.status_code == again.status_code == 201
+    assert finished.json()["number"] == ticket.number and again.json() == finished.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert RemoteLink.objects.get(ticket=ticket).remote_id == finished.json()["zohoticketid"]
+    assert fake.counters["ticket_create"] == 1

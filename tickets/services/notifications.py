@@ -3,8 +3,17 @@
 ``notify`` writes notification rows in the caller's transaction (the outbox)
 and asks Celery to send the emails once that transaction commits. If the
 broker is down then, the request still succeeds: ``notifications_relay``
-(every minute) sends what is still waiting. Sending claims the row first, so
-a delivery task that runs twice sends one email.
+(every minute) sends what is still waiting.
+
+Sending claims the row for ``CLAIM_LEASE``: a second run of the delivery task
+sends nothing while the claim holds. The delivery task is killed at its time
+limit, well inside the lease, so a live sender always finishes first; a claim
+older than the lease belongs to a dead worker, and the relay sends it again (at
+most one lease plus one relay period after the crash). The claim's timestamp is
+its token: only the run that holds the claim marks the row sent or puts it back.
+An email goes out twice only if a worker dies after the SMTP server accepted it
+and before the row is marked, which is one UPDATE long (marked before QUIT);
+its stable ``Message-ID`` lets mail clients drop the copy.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -39,8 +48,14 @@ from tickets.models import (
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# A claim older than this belongs to a worker that died mid-send; the relay frees it.
-STALE_CLAIM = timedelta(minutes=15)
+# Seconds a delivery task may run (claim, build, SMTP, mark): soft, then the pool kills it.
+# EMAIL_TIMEOUT bounds each SMTP call; these bound the whole conversation.
+SEND_SOFT_TIME_LIMIT = 30
+SEND_TIME_LIMIT = 40
+# A claim older than this belongs to a worker that died mid-send; the relay frees it. Longer
+# than SEND_TIME_LIMIT (plus room for clock skew between hosts), so a live sender never loses
+# its claim; lease + the relay's minute is the worst delay after a crash (about two minutes).
+CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 20)
 # The relay leaves fresh rows to the task enqueued on commit.
 RELAY_GRACE = timedelta(seconds=30)
 
@@ -154,7 +169,7 @@ def enqueue_pending(*, event_ids: Iterable[int] = (), ids: Iterable[int] = ()) -
 def notifications_relay(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Free stale claims, fail what keeps failing, and enqueue what is still waiting."""
     now = now or timezone.now()
-    Notification.objects.filter(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM).update(
+    Notification.objects.filter(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - CLAIM_LEASE).update(
         email_status=EmailStatus.PENDING
     )
     Notification.objects.filter(email_status=EmailStatus.PENDING, email_attempts__gte=MAX_ATTEMPTS).update(
@@ -239,28 +254,49 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
 
 
 def notification_send_email(*, notification_id: int, now: datetime | None = None) -> bool:
-    """Send one notification's email unless another run has it; True when this run sent it.
+    """Send one notification's email unless another run holds it; True when this run sent it.
 
     Raises on a transient failure (after putting the row back to pending), so
     the task can retry with backoff.
     """
-    now = now or timezone.now()
+    claimed_at = now or timezone.now()
     claimed = Notification.objects.filter(pk=notification_id, email_status=EmailStatus.PENDING).update(
-        email_status=EmailStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1
+        email_status=EmailStatus.SENDING, email_claimed_at=claimed_at, email_attempts=F("email_attempts") + 1
     )
     if not claimed:
         return False
+    # The row while this run's claim holds it; once the relay frees it, another run's claim is not ours to mark.
+    mine = Notification.objects.filter(
+        pk=notification_id, email_status=EmailStatus.SENDING, email_claimed_at=claimed_at
+    )
     notification = Notification.objects.select_related("recipient", "ticket", "event").get(pk=notification_id)
+    connection = get_connection()
     try:
-        build_email(notification).send()
+        message = build_email(notification)
+        connection.open()
+        connection.send_messages([message])
     except Exception as exc:
+        _close_quietly(connection)
         final = notification.email_attempts >= MAX_ATTEMPTS
-        Notification.objects.filter(pk=notification_id).update(
-            email_status=EmailStatus.FAILED if final else EmailStatus.PENDING, email_error=str(exc)[:500]
-        )
+        mine.update(email_status=EmailStatus.FAILED if final else EmailStatus.PENDING, email_error=str(exc)[:500])
         raise
-    Notification.objects.filter(pk=notification_id).update(email_status=EmailStatus.SENT, email_sent_at=timezone.now())
+    # Marked before QUIT: an accepted email stays unmarked only for this one UPDATE.
+    marked = mine.update(email_status=EmailStatus.SENT, email_sent_at=timezone.now())
+    _close_quietly(connection)
+    if not marked:
+        logger.warning(
+            "Notification %s was sent after its claim lease ran out; another run may have sent it too.",
+            notification_id,
+        )
     return True
+
+
+def _close_quietly(connection: object) -> None:
+    """End the SMTP session; a failed QUIT changes nothing about what was sent."""
+    try:
+        connection.close()  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 - the outcome is already recorded
+        logger.info("Closing the email connection failed: %s", exc)
 
 
 def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

@@ -10,11 +10,12 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api.idempotency import IDEMPOTENCY_PARAMETER, answer_once
 from helpdesk.api.throttling import WriteThrottle
 from tickets import access, services
 from tickets.api.serializers import CommentSerializer, CommentWriteSerializer
 from tickets.api.views.common import expected_version, visible_ticket
-from tickets.api.views.tickets import ERRORS, IF_MATCH, WRITE_ERRORS
+from tickets.api.views.tickets import CREATE_ERRORS, ERRORS, IF_MATCH, WRITE_ERRORS
 from tickets.models import Comment
 from tickets.selectors import comments_visible_to
 
@@ -39,10 +40,13 @@ class TicketCommentsView(generics.GenericAPIView):
     @extend_schema(
         summary="Add a public reply or an internal note",
         request=CommentWriteSerializer,
-        parameters=[IF_MATCH],
-        responses={201: CommentSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH, IDEMPOTENCY_PARAMETER],
+        responses={201: CommentSerializer, **CREATE_ERRORS, **WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
+        return answer_once(request, lambda: self._add(request, pk))
+
+    def _add(self, request: Request, pk: str) -> Response:
         ticket = visible_ticket(request, pk)
         data = CommentWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.services import customer_for_email
+from helpdesk.api.idempotency import IDEMPOTENCY_PARAMETER, answer_once
 from helpdesk.api.throttling import WriteThrottle
 from helpdesk.errors import PermissionDenied
 from tickets import services
@@ -48,6 +49,11 @@ ERRORS = {
     401: OpenApiResponse(description="UNAUTHORIZED"),
     403: OpenApiResponse(description="FORBIDDEN"),
     404: OpenApiResponse(description="NOT_FOUND"),
+}
+CREATE_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(description="CONFLICT: the Idempotency-Key was used for a different request"),
+    503: OpenApiResponse(description="SERVICE_UNAVAILABLE: the database is unreachable; retry after Retry-After"),
 }
 WRITE_ERRORS = {
     **ERRORS,
@@ -125,20 +131,27 @@ class TicketViewSet(CSVFormatMixin, viewsets.GenericViewSet):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(ticket)})
         return ticket_response(request, ticket, reload=False)
 
-    @extend_schema(summary="Open a ticket", request=TicketCreateSerializer, responses={201: TicketSerializer, **ERRORS})
+    @extend_schema(
+        summary="Open a ticket",
+        request=TicketCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: TicketSerializer, **CREATE_ERRORS},
+    )
     def create(self, request: Request) -> Response:
+        return answer_once(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         data = TicketCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        with transaction.atomic():
-            requester = _requester_for(request.user, fields)
-            ticket = services.ticket_create(
-                actor=request.user,
-                requester=requester,
-                category=fields.pop("category", None) or Category.objects.get(slug="general"),
-                channel=fields.pop("channel", Channel.API),
-                **fields,
-            )
+        requester = _requester_for(request.user, fields)
+        ticket = services.ticket_create(
+            actor=request.user,
+            requester=requester,
+            category=fields.pop("category", None) or Category.objects.get(slug="general"),
+            channel=fields.pop("channel", Channel.API),
+            **fields,
+        )
         location = request.build_absolute_uri(f"{request.path.rstrip('/')}/{ticket.pk}")
         return ticket_response(request, ticket, status=status.HTTP_201_CREATED, Location=location)
 

@@ -1,0 +1,32 @@
+"""Rows every app shares: the ``Idempotency-Key`` of API requests that create (``helpdesk/idempotency.py``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class IdempotencyKey(models.Model):
+    """One client's key on one create, written in the create's own transaction, with the answer it got.
+
+    Holds a digest of the key, never the key. ``response_status`` is empty only while an answer
+    that needs a remote call after the commit (seed 000's Zoho request) is not complete yet;
+    ``object_id`` then names what the first request created, for its retry to finish.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key_digest = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key_digest"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key_digest[:12]} (user {self.user_id})"
