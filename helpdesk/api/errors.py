@@ -127,7 +127,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         set_rollback()
         extra = {k: v for k, v in exc.extra.items() if k in ("allowed", "current", "current_version")}
         body = error_body(exc.http_status, exc.message, exc.errors, code=exc.code, **extra)
-        return _respond(body, exc.http_status)
+        # A dependency that is away (503) says when to try again, as a lost database does.
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.http_status == 503 else None
+        return _respond(body, exc.http_status, retry)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -78,7 +78,7 @@ def test_zendesk_oauth_start_answers_503_when_its_state_cannot_be_kept(redis_con
     redis_configured.stop()
     url = f"/api/v1/integrations/zendesk/oauth/start?connection={connection.pk}"
     response = client.get(url, HTTP_ACCEPT="application/json")
-    assert response.status_code == 503
+    assert response.status_code == 503 and response["Retry-After"] == "5"
     assert response.json()["code"] == "SERVICE_UNAVAILABLE" and response.json()["status"] == "error"
     callback = client.get(
         "/api/v1/integrations/zendesk/oauth/callback?state=abc&code=x", HTTP_ACCEPT="application/json"
