@@ -15,11 +15,20 @@ from typing import Any
 
 from celery import Task
 
+from helpdesk.celery import app as celery_app
+
 logger = logging.getLogger(__name__)
 
 
-def publish(task: Task, *args: Any, what: str, then: str) -> bool:
-    """Send ``task(*args)`` to the broker; False, logged as "could not enqueue <what> (...); <then>", if it is down."""
+def publish(task: Task | str, *args: Any, what: str, then: str) -> bool:
+    """Send ``task(*args)`` to the broker; False, logged as "could not enqueue <what> (...); <then>", if it is down.
+
+    A service names its task (``"tickets.tasks.deliver_notification_email"``) rather than import
+    the task module, which imports the service: the dependency stays one-way, as beat's schedule
+    names tasks. A name nobody registered raises at once instead of passing for a broker outage.
+    """
+    if isinstance(task, str):
+        task = celery_app.tasks[task]
     try:
         task.delay(*args)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the caller's outbox or fallback has the work

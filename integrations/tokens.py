@@ -42,18 +42,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import connections, router
-from django.utils import timezone
 
+from integrations.credentials import Tokens, access_token_expiry, connection_label, http_for, moment_in
 from integrations.errors import AuthenticationError, RefreshTokenInvalid, TransientError
-from integrations.http import DEFAULT_TIMEOUT, JsonHttp, RetryPolicy
-from integrations.models.connection import ACCESS_TOKEN_MARGIN
+from integrations.http import JsonHttp
 from integrations.services import connection_tokens_clear, connection_tokens_store
 
 if TYPE_CHECKING:
@@ -82,34 +80,6 @@ TOKEN_FIELDS = (
 )
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """What a desk's token endpoint answered. ``refresh_token`` None: the old one stays (Zoho)."""
-
-    access_token: str
-    expires_in: float | None
-    refresh_token: str | None = None
-    refresh_token_expires_in: float | None = None
-
-
-def connection_label(connection: Connection) -> str:
-    """``Zendesk connection 'Acme'``: how messages name a connection."""
-    return f"{connection.get_provider_display()} connection '{connection.name}'"
-
-
-def http_for(
-    connection: Connection,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    retry: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> JsonHttp:
-    """A ``JsonHttp`` that names ``connection`` in its messages and redacts its secrets."""
-    return JsonHttp(
-        label=connection_label(connection), timeout=timeout, retry=retry, redact=connection.redact, sleep=sleep
-    )
 
 
 _thread_locks: dict[int, threading.Lock] = {}
@@ -219,26 +189,6 @@ def _refresher(connection: Connection) -> Callable[[Connection, JsonHttp], Token
     from integrations.zoho import auth as zoho_auth
 
     return zoho_auth.refresh
-
-
-def moment_in(seconds: float | None) -> datetime | None:
-    """Now plus ``seconds``; None stays None (an unknown lifetime)."""
-    return None if seconds is None else timezone.now() + timedelta(seconds=float(seconds))
-
-
-def access_token_expiry(expires_in: float | None) -> datetime | None:
-    """The ``access_token_expires_at`` to store for an access token that lives ``expires_in`` seconds from now.
-
-    Readers refresh ``ACCESS_TOKEN_MARGIN`` (60 s) before the stored end. For a token living at
-    least four margins that is its real end. A shorter-lived token would be stale at birth, so
-    the margin it gets is a quarter of its life and its stored end is moved later to match: a
-    45 s token is used for 33.75 s, then refreshed. None stays None.
-    """
-    if expires_in is None:
-        return None
-    lifetime = timedelta(seconds=float(expires_in))
-    margin = min(ACCESS_TOKEN_MARGIN, lifetime / 4)
-    return timezone.now() + lifetime - margin + ACCESS_TOKEN_MARGIN
 
 
 def access_token(connection: Connection, *, rejected: str | None = None, http: JsonHttp | None = None) -> str:

@@ -53,9 +53,9 @@ def send_password_reset_email(user: User) -> None:
 
 def password_reset_email_queue(user: User) -> None:
     """Have a worker send the reset email; at once here if the broker cannot be reached."""
-    from accounts.tasks import password_reset_email_task
-
     what = f"the password reset email for user {user.pk}"
-    if not publish(password_reset_email_task, user.pk, what=what, then="it is sent within the request"):
+    if not publish(
+        "accounts.tasks.password_reset_email_task", user.pk, what=what, then="it is sent within the request"
+    ):
         logger.warning("Broker unreachable: password reset email for user %s sent within the request", user.pk)
         send_password_reset_email(user)

@@ -235,7 +235,7 @@ class Connection(models.Model):
         A token without a known expiry counts as valid (the desk's 401 then says otherwise).
         ``ACCESS_TOKEN_MARGIN`` is the one margin: ``integrations.tokens`` refreshes by this method,
         and stores the end of a token living under four margins late enough that it is used for
-        three quarters of its life (``integrations.tokens.access_token_expiry``).
+        three quarters of its life (``integrations.credentials.access_token_expiry``).
         """
         if not self.access_token:
             return True

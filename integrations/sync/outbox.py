@@ -90,11 +90,14 @@ def _enqueue_after_commit(link_id: int) -> None:
 
 def push_enqueue(link_ids: list[int]) -> int:
     """Hand links to the push task; a broker failure is logged and left to the relay. The number enqueued."""
-    from integrations.tasks import push_ticket_task
-
     sent = 0
     for link_id in link_ids:
-        if not publish(push_ticket_task, link_id, what=f"the push of link {link_id}", then="the relay will push it"):
+        if not publish(
+            "integrations.tasks.push_ticket_task",
+            link_id,
+            what=f"the push of link {link_id}",
+            then="the relay will push it",
+        ):
             return sent  # the broker is down: the pending links wait for the relay
         sent += 1
     return sent

@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from fakes.zendesk import FakeZendesk
 from integrations import tokens
+from integrations.credentials import access_token_expiry, http_for
 from integrations.errors import AuthenticationError, RefreshTokenInvalid, TransientError
 from integrations.http import RetryPolicy
 from integrations.models import Connection
 from integrations.services import connection_tokens_store
 from integrations.tests.sync_support import in_threads
-from integrations.tokens import access_token, access_token_expiry, http_for
+from integrations.tokens import access_token
 from integrations.zendesk.client import ZendeskClient
 
 CLIENT_ID, CLIENT_SECRET = "helpdesk", "client-secret-0123456789"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 
 from fakes.zoho import FakeZoho
+from integrations.credentials import http_for
 from integrations.http import RetryPolicy
 from integrations.models import Connection
 from integrations.tests import sync_support
 from integrations.tests.sync_support import in_threads, zoho_connection
-from integrations.tokens import access_token, http_for
+from integrations.tokens import access_token
 from integrations.zoho.client import ZohoClient
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)

@@ -25,6 +25,7 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from integrations.credentials import Tokens, access_token_expiry, connection_label, http_for, moment_in
 from integrations.errors import (
     AuthenticationError,
     IntegrationError,
@@ -34,7 +35,6 @@ from integrations.errors import (
 )
 from integrations.http import JsonHttp, Response, summarise_error
 from integrations.services import connection_tokens_store
-from integrations.tokens import Tokens, access_token_expiry, connection_label, http_for, moment_in
 
 if TYPE_CHECKING:
     from integrations.models import Connection

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from integrations.credentials import http_for
 from integrations.errors import IntegrationError
 from integrations.http import DEFAULT_TIMEOUT, JsonHttp, Response, RetryPolicy
-from integrations.tokens import http_for, with_access_token
+from integrations.tokens import with_access_token
 from integrations.zendesk.auth import api_token_headers, api_token_warning
 
 if TYPE_CHECKING:

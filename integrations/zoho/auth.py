@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 
+from integrations.credentials import Tokens, connection_label
 from integrations.errors import AuthenticationError, IntegrationError, MintLimited, RefreshTokenInvalid
 from integrations.http import JsonHttp, summarise_error
-from integrations.tokens import Tokens, connection_label
 
 if TYPE_CHECKING:
     from integrations.models import Connection

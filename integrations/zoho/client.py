@@ -17,9 +17,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from integrations.credentials import http_for
 from integrations.errors import AuthenticationError, IntegrationError
 from integrations.http import DEFAULT_TIMEOUT, JsonHttp, Response, RetryPolicy
-from integrations.tokens import http_for, with_access_token
+from integrations.tokens import with_access_token
 
 if TYPE_CHECKING:
     from integrations.models import Connection

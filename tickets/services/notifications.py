@@ -151,16 +151,13 @@ def _summary(kind: str, event: TicketEvent) -> str:
 
 def enqueue_pending(*, event_ids: Iterable[int] = (), ids: Iterable[int] = ()) -> int:
     """Hand waiting emails (of these events, or these ids) to Celery; a broker failure is left to the relay."""
-    from tickets.tasks import deliver_notification_email
-
     pending = Notification.objects.filter(email_status=EmailStatus.PENDING)
     event_ids = list(event_ids)
     pending = pending.filter(event_id__in=event_ids) if event_ids else pending.filter(pk__in=list(ids))
     sent = 0
     for pk in pending.values_list("pk", flat=True):
-        if not publish(
-            deliver_notification_email, pk, what=f"email for notification {pk}", then="the relay will send it"
-        ):
+        task = "tickets.tasks.deliver_notification_email"
+        if not publish(task, pk, what=f"email for notification {pk}", then="the relay will send it"):
             return sent  # the broker is down: this row and the rest wait for the relay
         sent += 1
     return sent
