@@ -133,7 +133,8 @@ def generate(count: int, *, seed: float = 0.42) -> int:
         INSERT INTO tickets_ticket (
             number, subject, description, status, priority, channel, environment, affected_service,
             impact_level, resolution_notes, sla_policy_id, sla_first_response_minutes, sla_resolution_minutes,
-            first_response_due_at, resolution_due_at, first_responded_at, first_response_breached,
+            first_response_due_at, resolution_due_at, first_responded_at, first_response_stopped_at,
+            first_response_breached,
             resolution_breached, first_response_at_risk, resolution_at_risk, resolved_at, closed_at,
             status_changed_at, created_at, updated_at, version, assignee_id, category_id, requester_id,
             team_id {", " + columns if columns else ""}
@@ -141,6 +142,7 @@ def generate(count: int, *, seed: float = 0.42) -> int:
         SELECT %(prefix)s || lpad(g::text, 8, '0'), 'Benchmark ticket ' || g, 'Generated for the report benchmark.',
                status, priority, 'api', '', '', '', '', %(policy)s, fr_min, res_min,
                created + make_interval(mins => fr_min), created + make_interval(mins => res_min),
+               CASE WHEN responded THEN created + make_interval(mins => fr_taken) END,
                CASE WHEN responded THEN created + make_interval(mins => fr_taken) END,
                responded AND fr_taken > fr_min, status IN ('resolved', 'closed') AND res_taken > res_min,
                false, false,

@@ -10,7 +10,7 @@ from accounts.models import User
 from tickets import workflow
 from tickets.access import can_see_internal, visibility_filter
 from tickets.models import Attachment, Comment, SLAPolicy, Ticket, TicketEvent
-from tickets.models.ticket import FIRST_RESPONSE_CLOCK, HAS_POLICY, RESOLUTION_CLOCK
+from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -42,7 +42,8 @@ def sla_policies_in_order() -> QuerySet[SLAPolicy]:
     )
 
 
-# The SLA conditions below mirror ``Ticket.sla_state(now)`` (tickets/sla.py) so queues,
+# The SLA conditions below mirror ``Ticket.sla_state(now)`` (tickets/sla.py), built on the
+# clock conditions of tickets/models/ticket.py, so queues,
 # filters and the dashboard count what a ticket's own page would say. Every comparison on a
 # nullable column is paired with an explicit IS NOT NULL, so each condition is true or false,
 # never NULL: negating one (``~sla_breached_condition(now)``) then means what it says.
@@ -65,19 +66,12 @@ def sla_at_risk_condition(now: datetime) -> Q:
     """Tickets whose SLA state at ``now`` is ``at_risk``: running, not breached, a clock past its at-risk instant.
 
     Only a running status can be at risk (a paused ticket is ``paused``, a stopped one
-    ``met``); the at-risk instants stored on the ticket already apply the policy's
-    share and the pauses of its history.
+    ``met``). The at-risk instants stored on the ticket are when the counted time
+    reached the policy's share of the target (pauses excluded): at risk from then on.
     """
-    first_response = FIRST_RESPONSE_CLOCK & Q(
-        first_responded_at__isnull=True,
-        first_response_at_risk_at__isnull=False,
-        first_response_at_risk_at__lte=now,
+    first_response = FIRST_RESPONSE_UNMET & Q(
+        first_response_at_risk_at__isnull=False, first_response_at_risk_at__lte=now
     )
-    resolution = RESOLUTION_CLOCK & Q(
-        resolved_at__isnull=True,
-        resolution_due_at__isnull=False,
-        resolution_at_risk_at__isnull=False,
-        resolution_at_risk_at__lte=now,
-    )
+    resolution = RESOLUTION_UNMET & Q(resolution_at_risk_at__isnull=False, resolution_at_risk_at__lte=now)
     running = Q(status__in=workflow.SLA_RUNNING)
-    return HAS_POLICY & running & (first_response | resolution) & ~sla_breached_condition(now)
+    return running & (first_response | resolution) & ~sla_breached_condition(now)

@@ -133,13 +133,22 @@ def resumed_due(
 ) -> datetime | None:
     """When a clock with this run/pause history uses up ``target``; None while it is not running.
 
-    The time already counted is kept: a clock resumes, it does not restart.
+    The time already counted is kept: a clock resumes, it does not restart. The
+    due time is the instant the counted time reached the target, so once passed
+    it never moves, however often the clock pauses and resumes afterwards.
     """
-    last_change, running = timeline[-1]
-    if not running:
+    if not timeline[-1][1]:
         return None
-    used = running_time(timeline, last_change, calendar)
-    return add_duration(last_change, max(target - used, timedelta(0)), calendar)
+    remaining = target
+    ends = [at for at, _ in timeline[1:]] + [None]
+    for (at, running), end in zip(timeline, ends, strict=True):
+        if not running:
+            continue
+        counted = working_time_between(at, end, calendar) if end is not None else None
+        if counted is None or remaining <= counted:
+            return add_duration(at, remaining, calendar)
+        remaining -= counted
+    raise AssertionError("unreachable: the last change is running")  # pragma: no cover
 
 
 def is_working_time(moment: datetime, calendar: Calendar | None) -> bool:
@@ -157,26 +166,31 @@ def is_working_time(moment: datetime, calendar: Calendar | None) -> bool:
 
 @dataclass(frozen=True)
 class Clock:
-    """One SLA metric of one ticket: its target, when it is due, and whether it was met."""
+    """One SLA metric of one ticket, as the one rule every face uses judges it.
+
+    ``due_at`` and ``at_risk_at``: the instants the counted time reaches the target and
+    the policy's at-risk share of it (None while paused). ``stopped_at``: when the clock
+    stopped, met or late (None while it runs). ``breached``: a breach was recorded.
+    The SQL conditions in ``tickets/models/ticket.py`` say the same in the database.
+    """
 
     target: timedelta
     due_at: datetime | None
-    met_at: datetime | None = None
+    at_risk_at: datetime | None = None
+    stopped_at: datetime | None = None
     breached: bool = False
 
     def is_breached(self, now: datetime) -> bool:
-        # A recorded breach stays recorded; otherwise unmet and past due.
+        # A recorded breach stays recorded; otherwise stopped after, or unstopped and past, its due time.
         if self.breached:
             return True
-        if self.met_at is not None:
-            return self.due_at is not None and self.met_at > self.due_at
-        return self.due_at is not None and now > self.due_at
+        if self.due_at is None:
+            return False
+        return (self.stopped_at if self.stopped_at is not None else now) > self.due_at
 
-    def used_fraction(self, now: datetime, calendar: Calendar | None = None) -> float:
-        if self.due_at is None or self.target <= timedelta(0):
-            return 0.0
-        remaining = working_time_between(now, self.due_at, calendar)
-        return 1.0 - remaining / self.target
+    def is_at_risk(self, now: datetime) -> bool:
+        """Running and counted time >= the at-risk share of the target (from ``at_risk_at`` on)."""
+        return self.stopped_at is None and self.at_risk_at is not None and now >= self.at_risk_at
 
 
 def sla_state(
@@ -186,10 +200,8 @@ def sla_state(
     resolution: Clock | None,
     paused: bool,
     stopped: bool,
-    at_risk_fraction: float = 0.8,
-    calendar: Calendar | None = None,
 ) -> SlaState:
-    """The one word a queue shows for a ticket's SLA."""
+    """The one word a queue shows for a ticket's SLA: breached, met, paused, at risk or ok, in that order."""
     clocks = [clock for clock in (first_response, resolution) if clock is not None]
     if not clocks:
         return SlaState.OK
@@ -199,7 +211,6 @@ def sla_state(
         return SlaState.MET
     if paused:
         return SlaState.PAUSED
-    running = [clock for clock in clocks if clock.met_at is None]
-    if any(clock.used_fraction(now, calendar) >= at_risk_fraction for clock in running):
+    if any(clock.is_at_risk(now) for clock in clocks):
         return SlaState.AT_RISK
     return SlaState.OK

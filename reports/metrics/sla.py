@@ -3,9 +3,10 @@
 Which tickets a range judges (``from`` included, ``to`` not):
 
 - First response: tickets whose first-response due time falls in the range and whose
-  clock has an outcome — answered (met when ``first_responded_at <= first_response_due_at``;
-  that clock never pauses, so the comparison is exact) or still unanswered after the
-  due time (not met). Unanswered tickets not yet due are not judged.
+  clock has an outcome — stopped (by the first public staff reply, or by resolving or
+  closing the ticket before one; met when ``first_response_stopped_at <=
+  first_response_due_at`` and no breach was recorded, as ``sla_state`` says) or still
+  running after the due time (not met). Clocks still running, not yet due, are not judged.
 - Resolution: tickets whose clock stopped in the range (resolved, or closed without a
   resolution), judged by ``resolution_met`` which the services store when the clock
   stops (pauses excluded, in the policy's business time); and active tickets whose
@@ -79,9 +80,9 @@ def compliance(
     first_response = grouped(
         tickets.filter(in_range("first_response_due_at", params)),
         group,
-        # Answered, or unanswered past the due time; met when answered by it (that clock never pauses).
-        fr_judged=count_where(Q(first_responded_at__isnull=False) | Q(first_response_due_at__lt=now)),
-        fr_met=count_where(Q(first_responded_at__lte=F("first_response_due_at"))),
+        # Stopped, or running past the due time; met when stopped by it (that clock never pauses).
+        fr_judged=count_where(Q(first_response_stopped_at__isnull=False) | Q(first_response_due_at__lt=now)),
+        fr_met=count_where(Q(first_response_stopped_at__lte=F("first_response_due_at"), first_response_breached=False)),
     )
     breached_open = grouped(
         tickets.filter(in_range("resolution_due_at", params), resolution_breached=True).filter(

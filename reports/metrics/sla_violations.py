@@ -6,8 +6,8 @@ and past due, in any status.
 
 Lateness is wall-clock time, in whole minutes rounded down, computed in SQL:
 
-- first response: (``first_responded_at``, or now if unanswered) - ``first_response_due_at``;
-- resolution: (``resolved_at``, or now if unresolved) - ``resolution_due_at``;
+- first response: (``first_response_stopped_at``, or now while that clock runs) - ``first_response_due_at``;
+- resolution: (``stopped_at``: resolved, or closed unresolved; or now) - ``resolution_due_at``;
 
 each only when positive (otherwise ``null``), and only for a metric with a clock
 (a positive target). A breach recorded on a paused ticket has no due time, so its
@@ -31,6 +31,7 @@ from rest_framework import serializers
 from reports.metrics.expressions import WholeMinutes
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from tickets.models import Ticket
+from tickets.models.ticket import FIRST_RESPONSE_CLOCK, RESOLUTION_CLOCK
 from tickets.selectors import sla_breached_condition
 
 DEFAULT_LIMIT = 100
@@ -96,13 +97,11 @@ def _late(due: str, ended: Any, clock: Q) -> Case:
 
 def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
     """The breached tickets created in the range, with per-metric flags and lateness, most late first."""
-    answered_or_now = Coalesce(F("first_responded_at"), Value(now))
-    resolved_or_now = Coalesce(F("resolved_at"), Value(now))
-    # The clocks as ``sla_breached_condition`` defines them: a positive target (and a due time).
-    first_response_clock = Q(sla_first_response_minutes__gt=0, first_response_due_at__isnull=False)
-    resolution_clock = Q(sla_resolution_minutes__gt=0)
-    first_response_late = _late("first_response_due_at", answered_or_now, first_response_clock)
-    resolution_late = _late("resolution_due_at", resolved_or_now, resolution_clock)
+    # Where each clock stopped, or now while it runs; the clocks as ``sla_breached_condition`` has them.
+    answered_or_now = Coalesce(F("first_response_stopped_at"), Value(now))
+    resolved_or_now = Coalesce(F("stopped_at"), Value(now))
+    first_response_late = _late("first_response_due_at", answered_or_now, FIRST_RESPONSE_CLOCK)
+    resolution_late = _late("resolution_due_at", resolved_or_now, RESOLUTION_CLOCK)
     return (
         tickets.filter(created_at__gte=params.start, created_at__lt=params.end)
         .filter(sla_breached_condition(now))
@@ -110,10 +109,10 @@ def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> 
             first_response_late_minutes=first_response_late,
             resolution_late_minutes=resolution_late,
             first_response_late=_flag(
-                first_response_clock & (Q(first_response_breached=True) | Q(first_response_due_at__lt=answered_or_now))
+                FIRST_RESPONSE_CLOCK & (Q(first_response_breached=True) | Q(first_response_due_at__lt=answered_or_now))
             ),
             resolution_late=_flag(
-                resolution_clock
+                RESOLUTION_CLOCK
                 & (
                     Q(resolution_breached=True)
                     | Q(resolution_due_at__isnull=False, resolution_due_at__lt=resolved_or_now)

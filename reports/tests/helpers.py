@@ -33,6 +33,10 @@ def make(created_at: datetime, status: Status = Status.OPEN, *, sla: bool = True
         if status in SLA_PAUSED:
             # As the services leave it: a paused resolution clock has no due time.
             values |= {"resolution_due_at": None, "resolution_at_risk_at": None}
+    if "first_response_stopped_at" not in fields:
+        # As the services leave it: the first reply, or resolving or closing before one, stops that clock.
+        stops = [fields.get(name) for name in ("first_responded_at", "resolved_at", "closed_at")]
+        values["first_response_stopped_at"] = min((stop for stop in stops if stop is not None), default=None)
     return TicketFactory(**(values | fields))
 
 

@@ -55,15 +55,35 @@ CASES = {
         SlaState.BREACHED,
         lambda: make(NOW - 200 * H, Status.RESOLVED, first_responded_at=NOW - 199 * H, resolved_at=NOW - 2 * H),
     ),
-    "closed unresolved past its old due time": (
+    "closed unresolved after its due time": (
         SlaState.BREACHED,
-        lambda: make(NOW - 200 * H, Status.CLOSED, first_responded_at=NOW - 199 * H, closed_at=NOW - 190 * H),
+        lambda: make(NOW - 200 * H, Status.CLOSED, first_responded_at=NOW - 199 * H, closed_at=NOW - 70 * H),
+    ),
+    "closed unresolved without a reply after the first-response due time": (
+        SlaState.BREACHED,
+        lambda: make(NOW - 50 * H, Status.CLOSED, closed_at=NOW - 40 * H),
+    ),
+    "resolved late, reopened, running again": (
+        SlaState.BREACHED,
+        lambda: make(NOW - 200 * H, Status.REOPENED, first_responded_at=NOW - 199 * H, resolution_due_at=NOW - 80 * H),
+    ),
+    "unanswered, resolved before the first-response due time, reopened": (
+        SlaState.AT_RISK,
+        lambda: make(NOW - 100 * H, Status.REOPENED, first_response_stopped_at=NOW - 99 * H),
     ),
     "paused": (SlaState.PAUSED, lambda: make(NOW - 50 * H, Status.PENDING, first_responded_at=NOW - 49 * H)),
     "paused past its first-response at-risk time": (SlaState.PAUSED, lambda: make(NOW - 7 * H, Status.ON_HOLD)),
     "resolved in time": (
         SlaState.MET,
         lambda: make(NOW - 50 * H, Status.RESOLVED, first_responded_at=NOW - 49 * H, resolved_at=NOW - H),
+    ),
+    "closed unresolved before its due time (item 8)": (
+        SlaState.MET,
+        lambda: make(NOW - 200 * H, Status.CLOSED, first_responded_at=NOW - 199 * H, closed_at=NOW - 190 * H),
+    ),
+    "closed without a reply before the first-response due time": (
+        SlaState.MET,
+        lambda: make(NOW - 20 * H, Status.CLOSED, closed_at=NOW - 19 * H),
     ),
     "closed in time": (
         SlaState.MET,
@@ -127,7 +147,13 @@ def test_conditions_agree_on_tickets_worked_through_the_services(customer, manag
     move(move(create("medium"), "open", 1), "pending", 3)
     # Incident P1 (1 h / 4 h): on hold for most of a day, then worked again.
     move(move(move(create("urgent", "incident"), "open", 0.5), "on_hold", 1), "in_progress", 20)
+    # Resolved without a reply: after the first-response due time (24 h), then before it (4 h).
     move(move(create("low"), "in_progress", 2), "resolved", 30)
+    move(move(create("high"), "in_progress", 1), "resolved", 2)
+    # Closed unresolved in time (item 8), and a move between running statuses past the due time (item 12).
+    move(move(create("urgent"), "open", 1), "closed", 5)
+    services.comment_add(actor=manager, ticket=move(create("urgent"), "open", 0.5), body="Hi", now=t0 + H)
+    move(Ticket.objects.order_by("-id").first(), "in_progress", 30)
     late = move(create("urgent"), "open", 1)
     services.comment_add(actor=manager, ticket=late, body="Sorry for the wait.", now=t0 + 3 * H)
 

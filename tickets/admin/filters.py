@@ -67,13 +67,12 @@ class SlaStateFilter(ConditionFilter):
         now = timezone.now()
         breached, at_risk = sla_breached_condition(now), sla_at_risk_condition(now)
         running = Q(status__in=workflow.SLA_RUNNING)
-        recorded_breach = Q(first_response_breached=True) | Q(resolution_breached=True)
         return {
             "ok": (_("On track"), running & ~breached & ~at_risk),
             "at_risk": (_("At risk"), at_risk),
             "breached": (_("Breached"), breached),
             "paused": (_("Paused"), Q(status__in=workflow.SLA_PAUSED) & ~breached),
-            "met": (_("Met"), Q(status__in=workflow.SLA_STOPPED) & ~recorded_breach),
+            "met": (_("Met"), Q(status__in=workflow.SLA_STOPPED) & ~breached),
         }
 
 

@@ -87,26 +87,19 @@ def changes_since(user: User, ticket: Ticket, event_id: int) -> list[dict[str, A
 def sla_summary(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
     """The two SLA timers of the header, each with its due time, state and whether it is met."""
     now = now or timezone.now()
-    paused = ticket.status in workflow.SLA_PAUSED
-    stopped = ticket.status in workflow.SLA_STOPPED
+    first_response, resolution = ticket.first_response_clock(), ticket.resolution_clock()
     return {
         "state": ticket.sla_state(now),
         "policy": ticket.sla_policy,
         "first_response": {
             "due": ticket.first_response_due_at,
-            "met": ticket.first_responded_at,
-            "breached": ticket.first_response_breached
-            or (
-                ticket.first_responded_at is None
-                and ticket.first_response_due_at is not None
-                and ticket.first_response_due_at < now
-            ),
+            "met": ticket.first_response_stopped_at,
+            "breached": first_response is not None and first_response.is_breached(now),
         },
         "resolution": {
             "due": ticket.resolution_due_at,
-            "met": ticket.resolved_at if stopped else None,
-            "paused": paused,
-            "breached": ticket.resolution_breached
-            or (not stopped and ticket.resolution_due_at is not None and ticket.resolution_due_at < now),
+            "met": resolution.stopped_at if resolution is not None else None,
+            "paused": ticket.status in workflow.SLA_PAUSED,
+            "breached": resolution is not None and resolution.is_breached(now),
         },
     }

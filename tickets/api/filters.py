@@ -17,6 +17,7 @@ from tickets import workflow
 from tickets.api.serializers import category_key
 from tickets.choices import parse_priority, parse_status
 from tickets.models import Tag, Ticket
+from tickets.selectors import sla_breached_condition
 
 # Public ordering names -> model fields. "priority" orders by rank: ascending puts urgent first.
 ORDERING_FIELDS = {
@@ -43,11 +44,8 @@ def _assignee(value: str) -> int | str | None:
 
 
 def overdue_condition(now: Any) -> Q:
-    """Unmet and past due: a running resolution clock or an unanswered first response."""
-    late_resolution = Q(status__in=workflow.SLA_RUNNING, resolution_due_at__lt=now)
-    late_answer = Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
-    breached = Q(resolution_breached=True) | Q(first_response_breached=True)
-    return Q(status__in=workflow.ACTIVE_STATUSES) & (late_resolution | late_answer | breached)
+    """Active and breached at ``now``, by the one SLA rule (as the dashboard's overdue count)."""
+    return Q(status__in=workflow.ACTIVE_STATUSES) & sla_breached_condition(now)
 
 
 def search_condition(term: str) -> Q:

@@ -12,43 +12,50 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Priority, Status
 from tickets.sla import Clock, SlaState, sla_state
-from tickets.workflow import ACTIVE_STATUSES, SLA_PAUSED, SLA_RUNNING, SLA_STOPPED
+from tickets.workflow import ACTIVE_STATUSES, SLA_PAUSED, SLA_STOPPED
 
 # What every report index carries after its instant: scope, filters and report groups.
 _REPORT_KEYS = ["priority", "team", "category", "assignee", "sla_policy"]
 _ACTIVE = models.Q(status__in=sorted(ACTIVE_STATUSES))
-_FIRST_RESPONSE_OPEN = _ACTIVE & models.Q(first_responded_at__isnull=True, first_response_due_at__isnull=False)
-_RESOLUTION_RUNNING = models.Q(status__in=sorted(SLA_RUNNING), resolution_due_at__isnull=False)
 
 
-# The SLA clocks as sla_state() sees them (tickets/sla.py): only with a policy, and a clock
-# only with a positive target (and, for first response, a due time).
+# The SLA rule in SQL, the same as ``Clock`` and ``sla_state()`` in tickets/sla.py say it in
+# Python (reports/tests/test_sla_conditions.py holds them together): the generated columns
+# below, the sweep, the queue and the reports all build on these conditions.
+# A clock exists only with a policy and a positive target (and, for first response, a due time).
 HAS_POLICY = models.Q(sla_policy__isnull=False)
 FIRST_RESPONSE_CLOCK = HAS_POLICY & models.Q(
     sla_first_response_minutes__isnull=False, sla_first_response_minutes__gt=0, first_response_due_at__isnull=False
 )
 RESOLUTION_CLOCK = HAS_POLICY & models.Q(sla_resolution_minutes__isnull=False, sla_resolution_minutes__gt=0)
-# Breached whatever the time: recorded, or met after the due time.
+# Where each clock stopped: first response at ``first_response_stopped_at`` (the first public
+# staff reply, or resolving or closing before one); resolution at ``resolved_at``, or at
+# ``closed_at`` for a ticket closed without being resolved (the ``stopped_at`` column, which
+# another generated column may not read).
+_RESOLUTION_STOPPED_LATE = models.Q(
+    resolved_at__isnull=False, resolution_due_at__isnull=False, resolved_at__gt=models.F("resolution_due_at")
+) | models.Q(
+    resolved_at__isnull=True,
+    closed_at__isnull=False,
+    resolution_due_at__isnull=False,
+    closed_at__gt=models.F("resolution_due_at"),
+)
+# Breached whatever the time: recorded, or stopped after the due time.
 _BREACHED = (
     FIRST_RESPONSE_CLOCK
     & (
         models.Q(first_response_breached=True)
-        | models.Q(first_responded_at__isnull=False, first_responded_at__gt=models.F("first_response_due_at"))
-    )
-) | (
-    RESOLUTION_CLOCK
-    & (
-        models.Q(resolution_breached=True)
         | models.Q(
-            resolution_due_at__isnull=False,
-            resolved_at__isnull=False,
-            resolved_at__gt=models.F("resolution_due_at"),
+            first_response_stopped_at__isnull=False, first_response_stopped_at__gt=models.F("first_response_due_at")
         )
     )
+) | (RESOLUTION_CLOCK & (models.Q(resolution_breached=True) | _RESOLUTION_STOPPED_LATE))
+# Clocks not stopped and with a due time: they breach once it passes, and are at risk from
+# their at-risk instant (a paused resolution clock has neither).
+FIRST_RESPONSE_UNMET = FIRST_RESPONSE_CLOCK & models.Q(first_response_stopped_at__isnull=True)
+RESOLUTION_UNMET = RESOLUTION_CLOCK & models.Q(
+    resolution_due_at__isnull=False, resolved_at__isnull=True, closed_at__isnull=True
 )
-# Clocks not met yet, which breach once their due time passes.
-_FIRST_RESPONSE_UNMET = FIRST_RESPONSE_CLOCK & models.Q(first_responded_at__isnull=True)
-_RESOLUTION_UNMET = RESOLUTION_CLOCK & models.Q(resolution_due_at__isnull=False, resolved_at__isnull=True)
 
 
 def _earlier_due(first_response: models.Q, resolution: models.Q) -> models.Case:
@@ -75,15 +82,14 @@ class Ticket(models.Model):
     number of tickets (business time cannot be computed in SQL):
 
     - ``first_response_minutes`` and ``resolution_minutes``: the measured durations.
-    - First response met: ``first_responded_at <= first_response_due_at``. The
-      first-response clock never pauses and its due time counts from creation, so
-      the comparison is exact, needs no sweep, and is what ``sla_state`` uses.
-    - Resolution met: ``resolution_met``. ``resolved_at <= resolution_due_at``
-      does not cover every stopped clock: the due time itself stays meaningful
-      after a pause (it is recomputed on resume with the time already counted,
-      and kept once the clock stops), but a ticket closed while pending or on
-      hold has no due time at all (a paused clock has none), a ticket closed
-      without being resolved has no ``resolved_at``, and a breach once recorded
+    - First response met: ``first_response_stopped_at <= first_response_due_at``
+      and no breach recorded. The first-response clock never pauses and its due
+      time counts from creation, so the comparison is exact; a late stop records
+      its breach at once (``sla_clock_stopped``), so it needs no sweep.
+    - Resolution met: ``resolution_met``. The due time stays meaningful after a
+      pause (the instant the counted time reached the target, which never moves
+      once passed; kept once the clock stops), but a ticket closed while pending
+      or on hold has no due time at all (a paused clock has none), and a breach once recorded
       stays recorded even if a later priority change moves the due time.
       ``resolution_met`` is decided when the clock stops, by the same rule as
       ``sla_state``: not met if a breach is recorded, which
@@ -168,6 +174,12 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
+    # When the first-response clock stopped: the first public staff reply, or the ticket first
+    # resolved or closed before any (as Zendesk, solving fulfils the first-reply target); kept
+    # when the ticket is reopened. ``first_responded_at`` stays the reply itself.
+    first_response_stopped_at = models.DateTimeField(
+        _("first response clock stopped"), null=True, blank=True, editable=False
+    )
     first_response_breached = models.BooleanField(_("first response breached"), default=False)
     resolution_breached = models.BooleanField(_("resolution breached"), default=False)
     # When each clock reaches the policy's at-risk share, and whether that was recorded (once).
@@ -217,12 +229,14 @@ class Ticket(models.Model):
         db_persist=True,
     )
     sla_breaches_at = models.GeneratedField(
-        expression=_earlier_due(_FIRST_RESPONSE_UNMET, _RESOLUTION_UNMET),
+        expression=_earlier_due(FIRST_RESPONSE_UNMET, RESOLUTION_UNMET),
         output_field=models.DateTimeField(),
         db_persist=True,
     )
+    # The same instant as ``sla_breaches_at`` (the next due time of a clock still running),
+    # kept as its own column because the queue's index orders by it.
     queue_due = models.GeneratedField(
-        expression=_earlier_due(_FIRST_RESPONSE_OPEN, _RESOLUTION_RUNNING),
+        expression=_earlier_due(FIRST_RESPONSE_UNMET, RESOLUTION_UNMET),
         output_field=models.DateTimeField(),
         db_persist=True,
     )
@@ -256,7 +270,8 @@ class Ticket(models.Model):
                 fields=["first_responded_at", *_REPORT_KEYS, "first_response_minutes"], name="ticket_report_fr_idx"
             ),
             models.Index(
-                fields=["first_response_due_at", *_REPORT_KEYS, "first_responded_at"], name="ticket_fr_due_idx"
+                fields=["first_response_due_at", *_REPORT_KEYS, "first_response_stopped_at", "first_response_breached"],
+                name="ticket_fr_due_idx",
             ),
             models.Index(
                 fields=["stopped_at", *_REPORT_KEYS, "resolution_minutes", "resolution_met"],
@@ -299,34 +314,38 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
 
+    def first_response_clock(self) -> Clock | None:
+        """The first-response clock as ``tickets.sla`` judges it; None without one."""
+        if self.sla_policy_id is None or self.first_response_due_at is None or not self.sla_first_response_minutes:
+            return None
+        return Clock(
+            target=timedelta(minutes=self.sla_first_response_minutes),
+            due_at=self.first_response_due_at,
+            at_risk_at=self.first_response_at_risk_at,
+            stopped_at=self.first_response_stopped_at,
+            breached=self.first_response_breached,
+        )
+
+    def resolution_clock(self) -> Clock | None:
+        """The resolution clock as ``tickets.sla`` judges it; it stops on resolving or on closing."""
+        if self.sla_policy_id is None or not self.sla_resolution_minutes:
+            return None
+        return Clock(
+            target=timedelta(minutes=self.sla_resolution_minutes),
+            due_at=self.resolution_due_at,
+            at_risk_at=self.resolution_at_risk_at,
+            stopped_at=self.resolved_at or self.closed_at,
+            breached=self.resolution_breached,
+        )
+
     def sla_state(self, now: datetime) -> SlaState:
         """The SLA word for queues and the API: ok, at_risk, breached, paused or met."""
-        if self.sla_policy_id is None:
-            return SlaState.OK
-        first_response = resolution = None
-        calendar = self.sla_policy.rules
-        if self.first_response_due_at is not None and self.sla_first_response_minutes:
-            first_response = Clock(
-                target=timedelta(minutes=self.sla_first_response_minutes),
-                due_at=self.first_response_due_at,
-                met_at=self.first_responded_at,
-                breached=self.first_response_breached,
-            )
-        if self.sla_resolution_minutes:
-            resolution = Clock(
-                target=timedelta(minutes=self.sla_resolution_minutes),
-                due_at=self.resolution_due_at,
-                met_at=self.resolved_at,
-                breached=self.resolution_breached,
-            )
         return sla_state(
             now=now,
-            first_response=first_response,
-            resolution=resolution,
+            first_response=self.first_response_clock(),
+            resolution=self.resolution_clock(),
             paused=self.status in SLA_PAUSED,
             stopped=self.status in SLA_STOPPED,
-            at_risk_fraction=self.sla_policy.at_risk_percent / 100,
-            calendar=calendar,
         )
 
 

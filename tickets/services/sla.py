@@ -11,6 +11,7 @@ from django.utils import timezone
 from tickets import sla, workflow
 from tickets.choices import Priority, Status
 from tickets.models import EventKind, NotificationKind, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 from tickets.selectors import sla_policies_in_order
 from tickets.services.common import record, touch
 from tickets.services.notifications import notify_many
@@ -139,50 +140,68 @@ def _durations_recounted(ticket: Ticket) -> set[str]:
 
 
 def sla_first_responded(ticket: Ticket, *, now: datetime) -> set[str]:
-    """Stop the first-response clock: when the first public staff reply came, and after how long.
+    """Record the first public staff reply, after how long, and stop the first-response clock.
 
     The time is counted from creation in the policy's time (working time on a
     calendar, wall time on 24x7 or without a policy); the clock never pauses.
-    The caller saves the fields returned.
+    A clock already stopped (the ticket was resolved or closed before any reply)
+    stays stopped where it was. The caller saves the fields returned.
     """
     ticket.first_responded_at = now
     elapsed = sla.working_time_between(ticket.created_at, now, _policy_calendar(ticket))
     ticket.first_response_minutes = _minutes(elapsed)
-    return {"first_responded_at", "first_response_minutes"}
+    changed = {"first_responded_at", "first_response_minutes"}
+    if ticket.first_response_stopped_at is None:
+        changed |= _first_response_stopped(ticket, now)
+    return changed
+
+
+def _first_response_stopped(ticket: Ticket, now: datetime) -> set[str]:
+    ticket.first_response_stopped_at = now
+    return {"first_response_stopped_at"} | _breach_recorded(ticket, "first_response", now)
+
+
+def _breach_recorded(ticket: Ticket, metric: str, now: datetime) -> set[str]:
+    """Record the breach of a clock that stops or pauses past its due time, as the sweep would.
+
+    Otherwise a reply, a pause or a stop made before the next sweep would hide
+    the breach: a stopped or paused clock is no longer the sweep's to record.
+    The same flag, ``sla_breached`` event (with the due time) and notifications.
+    """
+    flag, due = f"{metric}_breached", getattr(ticket, f"{metric}_due_at")
+    if getattr(ticket, flag) or due is None or ticket.sla_policy_id is None or now <= due:
+        return set()
+    setattr(ticket, flag, True)
+    event = record(ticket, EventKind.SLA_BREACHED, actor=None, now=now, field=metric, **_clock_metadata(metric, due))
+    notify_many([(event, NotificationKind.SLA_BREACHED, _watchers(ticket, lead=_tells_lead(ticket, "breached")))])
+    return {flag}
+
+
+def _clock_metadata(metric: str, due: datetime) -> dict[str, str]:
+    return {"metric": metric, "due_at": due.isoformat()}
 
 
 def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[str]:
-    """Pause, resume or stop the resolution clock after a status change (already recorded as an event).
+    """Pause, resume or stop the clocks after a status change (already recorded as an event).
 
     A clock that stops or pauses after its due time records the breach now,
     so a breach cannot be hidden by moving the ticket before the sweep runs.
+    Resolving or closing a ticket without a staff reply also stops its
+    first-response clock (as Zendesk: solving fulfils the first-reply target).
 
-    When the clock stops (resolved, or closed without having been resolved) the
-    time it counted is stored, pauses excluded, with whether its target was met;
-    with no policy the clock still counts, in wall time. Reopening clears both:
-    the next stop counts the whole history again, so the time adds up. A ticket
-    merged into another is not measured: its history moved to the target.
+    When the resolution clock stops (resolved, or closed without having been
+    resolved) the time it counted is stored, pauses excluded, with whether its
+    target was met; with no policy the clock still counts, in wall time.
+    Reopening clears both: the next stop counts the whole history again, so
+    the time adds up. A ticket merged into another is not measured: its
+    history moved to the target.
     """
     changed: set[str] = set()
     has_target = _has_resolution_target(ticket)
-    was_running = previous in workflow.SLA_RUNNING
-    if has_target and was_running and ticket.status not in workflow.SLA_RUNNING:
-        due = ticket.resolution_due_at
-        if due is not None and now > due and not ticket.resolution_breached:
-            ticket.resolution_breached = True
-            changed.add("resolution_breached")
-            event = record(
-                ticket,
-                EventKind.SLA_BREACHED,
-                actor=None,
-                now=now,
-                field="resolution",
-                metric="resolution",
-                due_at=due.isoformat(),
-            )
-            notify_many(
-                [(event, NotificationKind.SLA_BREACHED, _watchers(ticket, lead=_tells_lead(ticket, "breached")))]
-            )
+    if has_target and previous in workflow.SLA_RUNNING and ticket.status not in workflow.SLA_RUNNING:
+        changed |= _breach_recorded(ticket, "resolution", now)
+    if ticket.status in workflow.SLA_STOPPED and ticket.first_response_stopped_at is None:
+        changed |= _first_response_stopped(ticket, now)
     stopped_before = previous in workflow.SLA_STOPPED
     if ticket.merged_into_id is not None:
         # Merged away: its status history now lies on the target, which carries on the work.
@@ -216,11 +235,8 @@ def _resolution_measured(ticket: Ticket, now: datetime) -> set[str]:
     return {"resolution_minutes", "resolution_met"}
 
 
-# metric -> (condition for its clock to be running and unmet, the event field)
-_METRICS = {
-    "first_response": Q(first_responded_at__isnull=True) & ~Q(status__in=workflow.DONE_STATUSES),
-    "resolution": Q(status__in=workflow.SLA_RUNNING),
-}
+# metric -> the condition for its clock to be unmet and running (tickets/models/ticket.py)
+_METRICS = {"first_response": FIRST_RESPONSE_UNMET, "resolution": RESOLUTION_UNMET}
 _RAISED = {Priority.LOW: Priority.MEDIUM, Priority.MEDIUM: Priority.HIGH, Priority.HIGH: Priority.URGENT}
 
 
@@ -256,10 +272,13 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str
             for state, kind in (("at_risk", EventKind.SLA_AT_RISK), ("breached", EventKind.SLA_BREACHED)):
                 flag = f"{metric}_{state}"
                 instant = f"{metric}_at_risk_at" if state == "at_risk" else f"{metric}_due_at"
-                condition = running & Q(**{flag: False, f"{instant}__lt": now})
                 if state == "at_risk":
-                    # Already past due: the breach is what to tell, not a warning beside it.
-                    condition &= Q(**{f"{metric}_breached": False, f"{metric}_due_at__gte": now})
+                    # At risk from the at-risk instant on (counted time >= the share), as sla_state says;
+                    # already past due, the breach is what to tell, not a warning beside it.
+                    condition = Q(**{f"{instant}__lte": now, f"{metric}_breached": False, f"{metric}_due_at__gte": now})
+                else:
+                    condition = Q(**{f"{instant}__lt": now})  # breached once now is past the due time
+                condition &= running & Q(**{flag: False})
                 claimed = _claim(condition, instant, batch_size)
                 if not claimed:
                     continue
@@ -270,7 +289,7 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str
                         kind=kind,
                         field=metric,
                         created_at=now,
-                        metadata={"metric": metric, "due_at": ticket_due.isoformat()},
+                        metadata=_clock_metadata(metric, ticket_due),
                     )
                     for ticket in claimed
                     if (ticket_due := getattr(ticket, f"{metric}_due_at")) is not None

@@ -185,8 +185,13 @@ class TestTheSourceCloses:
         services.ticket_merge(actor=manager, source=source, target=target, now=late)
         source = fresh(source)
         assert source.resolution_breached is True
-        breach = source.events.get(kind=EventKind.SLA_BREACHED)
+        breach = source.events.get(kind=EventKind.SLA_BREACHED, field="resolution")
         assert (breach.field, breach.created_at) == ("resolution", late)
+        # Closed unanswered long after its first-response due time: that late stop is recorded too.
+        assert list(source.events.filter(kind=EventKind.SLA_BREACHED).values_list("field", flat=True)) == [
+            "resolution",
+            "first_response",
+        ]
 
 
 @pytest.mark.django_db

@@ -140,7 +140,7 @@ class TestSlaState:
     target = timedelta(hours=10)
 
     def clock(self, **kwargs):
-        return Clock(target=self.target, due_at=T0 + self.target, **kwargs)
+        return Clock(target=self.target, due_at=T0 + self.target, at_risk_at=T0 + 0.8 * self.target, **kwargs)
 
     def state(self, now, **kwargs):
         defaults = {"first_response": None, "resolution": self.clock(), "paused": False, "stopped": False}
@@ -154,13 +154,15 @@ class TestSlaState:
     def test_paused_met_and_recorded_breach(self):
         assert self.state(T0 + timedelta(hours=9), paused=True) == SlaState.PAUSED
         assert (
-            self.state(T0 + timedelta(hours=30), stopped=True, resolution=self.clock(met_at=T0 + timedelta(hours=5)))
+            self.state(
+                T0 + timedelta(hours=30), stopped=True, resolution=self.clock(stopped_at=T0 + timedelta(hours=5))
+            )
             == SlaState.MET
         )
         assert self.state(T0, resolution=self.clock(breached=True)) == SlaState.BREACHED
 
     def test_met_late_counts_as_breached(self):
-        late = self.clock(met_at=T0 + timedelta(hours=11))
+        late = self.clock(stopped_at=T0 + timedelta(hours=11))
         assert self.state(T0 + timedelta(hours=12), stopped=True, resolution=late) == SlaState.BREACHED
 
     def test_naive_datetimes_are_refused(self):

@@ -203,8 +203,8 @@ def test_compliance_counts_in_sql_without_the_sweep(customer, agent):
     move(agent, late, "resolved", T0 + 30 * H)  # 24 h target
     create(customer, agent, T0)  # still open: not measured yet
 
-    # The sweep never ran: the first-response flag knows nothing, the comparison does.
-    assert stored(late).first_response_breached is False
+    # The sweep never ran: the late reply recorded its breach itself (issue 13, item 13).
+    assert stored(late).first_response_breached is True
     figures = Ticket.objects.aggregate(
         first_responses_met=Count("pk", filter=Q(first_responded_at__lte=F("first_response_due_at"))),
         answered=Count("pk", filter=Q(first_responded_at__isnull=False)),
