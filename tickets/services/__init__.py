@@ -11,8 +11,8 @@ from tickets.services.guests import (
 )
 from tickets.services.merge import ticket_merge
 from tickets.services.satisfaction import ticket_rate
-from tickets.services.sla import sla_sweep
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
+from tickets.services.sweep import sla_sweep
 from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
 
 __all__ = [

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from tickets import sla, workflow
-from tickets.choices import Priority, Status
-from tickets.models import EventKind, NotificationKind, SLAPolicy, SLATarget, Ticket, TicketEvent
-from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
+from tickets.choices import Status
+from tickets.models import EventKind, NotificationKind, SLAPolicy, SLATarget, Ticket
 from tickets.selectors import sla_policies_in_order
-from tickets.services.common import record, touch
+from tickets.services.common import record
 from tickets.services.notifications import notify_many
 
 
@@ -172,12 +169,12 @@ def _breach_recorded(ticket: Ticket, metric: str, now: datetime) -> set[str]:
     if getattr(ticket, flag) or due is None or ticket.sla_policy_id is None or now <= due:
         return set()
     setattr(ticket, flag, True)
-    event = record(ticket, EventKind.SLA_BREACHED, actor=None, now=now, field=metric, **_clock_metadata(metric, due))
-    notify_many([(event, NotificationKind.SLA_BREACHED, _watchers(ticket, lead=_tells_lead(ticket, "breached")))])
+    event = record(ticket, EventKind.SLA_BREACHED, actor=None, now=now, field=metric, **clock_metadata(metric, due))
+    notify_many([(event, NotificationKind.SLA_BREACHED, breach_watchers(ticket, lead=tells_lead(ticket, "breached")))])
     return {flag}
 
 
-def _clock_metadata(metric: str, due: datetime) -> dict[str, str]:
+def clock_metadata(metric: str, due: datetime) -> dict[str, str]:
     return {"metric": metric, "due_at": due.isoformat()}
 
 
@@ -235,97 +232,10 @@ def _resolution_measured(ticket: Ticket, now: datetime) -> set[str]:
     return {"resolution_minutes", "resolution_met"}
 
 
-# metric -> the condition for its clock to be unmet and running (tickets/models/ticket.py)
-_METRICS = {"first_response": FIRST_RESPONSE_UNMET, "resolution": RESOLUTION_UNMET}
-_RAISED = {Priority.LOW: Priority.MEDIUM, Priority.MEDIUM: Priority.HIGH, Priority.HIGH: Priority.URGENT}
-
-
-def _claim(condition: Q, order_by: str, batch_size: int) -> list[Ticket]:
-    return list(
-        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(condition)
-        .select_related("assignee", "team__lead", "sla_policy")
-        .order_by(order_by)[:batch_size]
-    )
-
-
-def _watchers(ticket: Ticket, *, lead: bool = True) -> list:
+def breach_watchers(ticket: Ticket, *, lead: bool = True) -> list:
+    """Who hears of a clock at risk or breached: the assignee, and the team lead when ``lead``."""
     return [ticket.assignee, ticket.team.lead if lead and ticket.team_id else None]
 
 
-def _tells_lead(ticket: Ticket, state: str) -> bool:
+def tells_lead(ticket: Ticket, state: str) -> bool:
     return state == "at_risk" or ticket.sla_policy is None or ticket.sla_policy.breach_notify_lead
-
-
-def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, int]:
-    """Record every clock now at risk or breached, each exactly once, and tell who must know.
-
-    Set-based and safe to run twice at once: rows are claimed under ``SKIP
-    LOCKED`` (PostgreSQL) or the IMMEDIATE write lock (SQLite), and only rows
-    not yet marked are claimed. A resolution breach also does what its policy
-    asks: notify the team lead, raise the priority one step, escalate.
-    """
-    now = now or timezone.now()
-    counts = {"at_risk": 0, "breached": 0}
-    with transaction.atomic():
-        for metric, running in _METRICS.items():
-            for state, kind in (("at_risk", EventKind.SLA_AT_RISK), ("breached", EventKind.SLA_BREACHED)):
-                flag = f"{metric}_{state}"
-                instant = f"{metric}_at_risk_at" if state == "at_risk" else f"{metric}_due_at"
-                if state == "at_risk":
-                    # At risk from the at-risk instant on (counted time >= the share), as sla_state says;
-                    # already past due, the breach is what to tell, not a warning beside it.
-                    condition = Q(**{f"{instant}__lte": now, f"{metric}_breached": False, f"{metric}_due_at__gte": now})
-                else:
-                    condition = Q(**{f"{instant}__lt": now})  # breached once now is past the due time
-                condition &= running & Q(**{flag: False})
-                claimed = _claim(condition, instant, batch_size)
-                if not claimed:
-                    continue
-                Ticket.objects.filter(pk__in=[t.pk for t in claimed]).update(**{flag: True})
-                events = TicketEvent.objects.bulk_create(
-                    TicketEvent(
-                        ticket=ticket,
-                        kind=kind,
-                        field=metric,
-                        created_at=now,
-                        metadata=_clock_metadata(metric, ticket_due),
-                    )
-                    for ticket in claimed
-                    if (ticket_due := getattr(ticket, f"{metric}_due_at")) is not None
-                )
-                notification = NotificationKind.SLA_AT_RISK if state == "at_risk" else NotificationKind.SLA_BREACHED
-                notify_many(
-                    (event, notification, _watchers(event.ticket, lead=_tells_lead(event.ticket, state)))
-                    for event in events
-                )
-                if state == "breached" and metric == "resolution":
-                    for ticket in claimed:
-                        _breach_actions(ticket, now)
-                counts[state] += len(events)
-    return counts
-
-
-def _breach_actions(ticket: Ticket, now: datetime) -> None:
-    """The policy's automatic steps on a resolution breach, recorded as the system's own changes."""
-    from tickets.services.status import apply_status
-
-    policy, changed = ticket.sla_policy, set()
-    ticket.resolution_breached = True
-    if policy.breach_raise_priority and ticket.priority in _RAISED:
-        old, ticket.priority = ticket.priority, _RAISED[ticket.priority]
-        record(
-            ticket,
-            EventKind.PRIORITY_CHANGED,
-            actor=None,
-            now=now,
-            field="priority",
-            old=old,
-            new=ticket.priority,
-            reason="sla_breached",
-        )
-        changed |= {"priority"} | sla_apply(ticket)
-    if policy.breach_escalate and workflow.is_allowed(ticket.status, Status.ESCALATED):
-        changed |= apply_status(ticket, Status.ESCALATED, actor=None, now=now, reason="sla_breached")
-    if changed:
-        touch(ticket, now, changed)
