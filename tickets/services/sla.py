@@ -87,8 +87,9 @@ def sla_apply(ticket: Ticket) -> set[str]:
 
     Due times count from the ticket's creation, in the policy's time, so a
     priority change moves them as if the new priority had been chosen from the
-    start. The resolution clock keeps the pauses of the ticket's history; it
-    has no due time while paused, and keeps its last one once stopped.
+    start, for the clocks still running. The resolution clock keeps the pauses of
+    the ticket's history; it has no due time while paused. A stopped clock keeps
+    its target and due time.
     """
     before = {name: getattr(ticket, name if name != "sla_policy" else "sla_policy_id") for name in _SLA_FIELDS}
     policy = sla_policy_for(ticket)
@@ -102,13 +103,16 @@ def sla_apply(ticket: Ticket) -> set[str]:
         ticket.first_response_at_risk_at = ticket.resolution_at_risk_at = None
     else:
         calendar = policy.rules
-        ticket.sla_first_response_minutes = target.first_response_minutes
         ticket.sla_resolution_minutes = target.resolution_minutes
-        first_response = timedelta(minutes=target.first_response_minutes)
-        ticket.first_response_due_at = sla.add_duration(ticket.created_at, first_response, calendar)
-        ticket.first_response_at_risk_at = sla.add_duration(
-            ticket.created_at, first_response * policy.at_risk_percent / 100, calendar
-        )
+        # A stopped clock keeps the target it was judged against: a later change of priority or
+        # category must not turn a met first response into a breach nobody recorded.
+        if ticket.first_response_stopped_at is None or ticket.first_response_due_at is None:
+            ticket.sla_first_response_minutes = target.first_response_minutes
+            first_response = timedelta(minutes=target.first_response_minutes)
+            ticket.first_response_due_at = sla.add_duration(ticket.created_at, first_response, calendar)
+            ticket.first_response_at_risk_at = sla.add_duration(
+                ticket.created_at, first_response * policy.at_risk_percent / 100, calendar
+            )
         if ticket.status not in workflow.SLA_STOPPED or ticket.resolution_due_at is None:
             ticket.resolution_due_at, ticket.resolution_at_risk_at = _resolution_clock(ticket)
     after = {name: getattr(ticket, name if name != "sla_policy" else "sla_policy_id") for name in _SLA_FIELDS}

@@ -165,3 +165,22 @@ def test_reopening_does_not_restart_a_fulfilled_first_response(customer, manager
     # The reply is still measured as the first reply; the target was fulfilled earlier.
     assert (replied.first_responded_at, replied.first_response_stopped_at) == (T0 + 7 * H, T0 + H)
     assert replied.first_response_breached is False
+
+
+@pytest.mark.django_db
+def test_a_priority_change_after_the_first_reply_leaves_that_met_clock_alone(customer, agent):
+    """A met first response stays met: new targets apply only to clocks still running."""
+    low = services.ticket_create(actor=customer, subject="Slow", category=category(), priority="low", now=T0)
+    low = services.ticket_assign(actor=agent, ticket=low, assignee=agent, now=T0)
+    due = low.first_response_due_at
+    low = services.comment_add(actor=agent, ticket=low, body="On it", now=T0 + 3 * H).ticket
+    low = services.ticket_update(actor=agent, ticket=low, changes={"priority": "urgent"}, now=T0 + 4 * H)
+    low.refresh_from_db()
+    assert low.first_response_due_at == due
+    assert low.first_response_breached is False
+    assert sweep(T0 + 5 * H)["breached"] == 0
+    assert [field for field, *_ in breaches(low)] == []
+    # The resolution clock is still running: it takes the urgent target (24 h from creation).
+    assert low.resolution_due_at == T0 + 24 * H
+    with time_machine.travel(T0 + 5 * H, tick=False):
+        assert low.sla_state != SlaState.BREACHED
