@@ -67,3 +67,11 @@ def test_deeply_nested_webhook_delivery_is_refused_as_not_json(client):
     response = client.post("/integrations/zoho/webhook", nested_array(DEEP), content_type="application/json")
     assert response.status_code == 400
     assert response.json()["message"] == "The delivery is not JSON."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["tag", "category", "status"])
+def test_a_nul_character_in_a_list_filter_is_a_validation_error(api, agent, field):
+    # PostgreSQL cannot compare text holding NUL: it was a 500 there (and a silent empty list on SQLite).
+    body = assert_shape(api(agent).get(f"/api/v1/tickets?{field}=a%00b"), 400, "VALIDATION_ERROR")
+    assert field in body["errors"]
