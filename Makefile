@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install install-dev browser run test lint format check clean bench
+.PHONY: install install-dev browser run test lint format check clean bench fuzz
 
 # Reinstall only when the requirements change, so a second `make run` starts in seconds.
 # `make run` needs only the product (requirements.txt); tests and tools add requirements-dev.txt.
@@ -68,6 +68,12 @@ check: install-dev
 bench: install
 	DEBUG=true $(BIN)/python manage.py migrate --verbosity 0
 	DEBUG=true $(BIN)/python manage.py benchmark_reports $(BENCH_ARGS)
+
+# Schemathesis against a live server as a customer and as an admin (fuzz/run.py); exits 1 on any
+# server error or schema violation. FUZZ_EXAMPLES: cases per operation and phase (10: ~7,000 per role).
+FUZZ_EXAMPLES ?= 10
+fuzz: install-dev
+	$(BIN)/python -m fuzz.run --examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 
 clean:
 	rm -rf var/test var/screenshots .pytest_cache .ruff_cache

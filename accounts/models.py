@@ -12,6 +12,24 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import STAFF_ROLES, Role
 
 
+def unique_slug(model: type[models.Model], name: str, exclude_pk: int | None = None) -> str:
+    """A slug for ``name`` that is valid and not yet taken in ``model``.
+
+    ``slugify`` gives nothing for names without ASCII letters or digits ("!!!", "日本") and the
+    same slug for names that differ only in punctuation ("Acme!", "Acme?"): both were
+    saved as an empty or duplicate slug (a schema violation, or a 500 on the unique index).
+    """
+    max_length = model._meta.get_field("slug").max_length
+    base = slugify(name)[:max_length] or model._meta.model_name
+    taken = model.objects.exclude(pk=exclude_pk)
+    slug, counter = base, 1
+    while taken.filter(slug=slug).exists():
+        counter += 1
+        suffix = f"-{counter}"
+        slug = f"{base[: max_length - len(suffix)]}{suffix}"
+    return slug
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -27,7 +45,7 @@ class Organization(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.name)[:200]
+            self.slug = unique_slug(type(self), self.name, exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
 
@@ -168,7 +186,7 @@ class Team(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.name)[:200]
+            self.slug = unique_slug(type(self), self.name, exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
 

@@ -229,9 +229,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "helpdesk.api.parsers.JSONParser",
+        "helpdesk.api.parsers.FormParser",
+        "helpdesk.api.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "helpdesk.api.pagination.KeysetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -241,6 +241,7 @@ REST_FRAMEWORK = {
         "write": env_rate("API_THROTTLE_WRITE", "600/min"),
     },
     "EXCEPTION_HANDLER": "helpdesk.api.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "helpdesk.api.metadata.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -260,6 +261,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The system's fonts: the page loads nothing from another host (no Google Fonts).
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+            }
+        }
+    },
+    # Swagger UI would show a badge from validator.swagger.io for a schema on a public host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH bodies are validated like the others (actions use PATCH with required fields).
     "COMPONENT_SPLIT_PATCH": False,

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from helpdesk import views
 from helpdesk.api.errors import api_not_found
+from helpdesk.api.schema import RedocView, SchemaView, SwaggerView
 from tickets.portal import profile as portal_profile
 
 handler500 = "helpdesk.api.errors.server_error"
@@ -15,9 +15,9 @@ urlpatterns = [
     path("portal/account/", include("accounts.portal.urls")),
     path("portal/account/profile/", portal_profile.profile, name="portal-profile"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/integrations/", include("integrations.api.urls")),
     path("api/v1/", include("helpdesk.api.urls")),
     path("integrations/", include("integrations.urls")),

@@ -22,7 +22,6 @@ Messages and logs name the method and the path, never the query string, headers 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import time
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit
 import requests
 from django.utils import timezone
 
+from helpdesk import safejson
 from integrations.errors import AuthenticationError, PermanentError, RateLimited, TransientError
 
 logger = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ class JsonHttp:
         data: Any = None
         if text:
             try:
-                data = json.loads(text)
+                data = safejson.loads(text)
             except ValueError:
                 data = None
         return Response(status=raw.status_code, headers=raw.headers, data=data, text=text)

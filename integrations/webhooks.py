@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +40,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from helpdesk import safejson
 from helpdesk.api.errors import error_body
 from helpdesk.queue import publish
 from integrations.models import Connection, Direction, Outcome, Provider
@@ -174,7 +174,7 @@ def zendesk_webhook(request: HttpRequest) -> JsonResponse:
     if not _first_delivery(connection, signature):
         return JsonResponse({"status": "ok", "queued": 0, "replayed": True})
     try:
-        event = json.loads(body)
+        event = safejson.loads(body)
     except ValueError:
         return _refuse(400, "The delivery is not JSON.")
     ticket_id = _zendesk_ticket_id(event)
@@ -207,7 +207,7 @@ def zoho_webhook(request: HttpRequest) -> JsonResponse:
     if len(body) > MAX_BODY:
         return _refuse(413, "The delivery is too large.")
     try:
-        events = json.loads(body or b"[]")
+        events = safejson.loads(body or b"[]")
     except ValueError:
         return _refuse(400, "The delivery is not JSON.")
     if not isinstance(events, list):

@@ -9,10 +9,11 @@ Every report takes:
   date and time means "up to that instant". Without them the range is the last 30 days,
   today included: from local midnight 30 days before tomorrow to tomorrow's midnight.
   ``to`` must come after ``from``, at most 366 days (of the local calendar) later.
-- ``team`` (ids), ``category`` (slugs, any case) and ``priority`` (``low``..``urgent`` or
-  ``P4``..``P1``), each repeated or comma-separated as on the ticket list
+- ``team`` (ids), ``category`` (slugs or names, any case) and ``priority`` (``low``..``urgent``
+  or ``P4``..``P1``), each repeated or comma-separated as on the ticket list
   (``priority=P1,P2`` or ``priority=P1&priority=P2``); values of one filter are OR-ed,
-  different filters AND-ed.
+  different filters AND-ed. A team or category that does not exist is an error, as a bad
+  priority is, not a report of zeros.
 
 Reports add options of their own by subclassing ``ReportParamsSerializer``.
 Anything invalid is a 400 in the API's error shape, one entry per field.
@@ -31,9 +32,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Team
 from helpdesk.api.fields import parse_id
 from tickets.api.serializers import category_key
 from tickets.choices import PRIORITY_RANK, Priority, parse_priority
+from tickets.models import Category
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -160,6 +163,22 @@ class ReportParamsSerializer(serializers.Serializer):
             ),
             **super().get_fields(),
         }
+
+    def validate_team(self, ids: tuple[int, ...]) -> tuple[int, ...]:
+        known = set(Team.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if missing := [pk for pk in ids if pk not in known]:
+            raise serializers.ValidationError(f"Unknown team {missing[0]}.")
+        return ids
+
+    def validate_category(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """Slugs or names (as keys) of categories that exist, active or not (past tickets have them)."""
+        slugs = {}
+        for slug, name in Category.objects.values_list("slug", "name"):
+            slugs[category_key(name)] = slug
+            slugs[slug] = slug
+        if missing := [key for key in keys if key not in slugs]:
+            raise serializers.ValidationError(f"Unknown category {missing[0]!r}.")
+        return tuple(sorted({slugs[key] for key in keys}))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         end = attrs.get("to") or start_of_day(timezone.localdate() + timedelta(days=1))

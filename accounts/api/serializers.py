@@ -95,7 +95,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    lead = UserSummarySerializer(read_only=True)
+    lead = UserSummarySerializer(read_only=True, allow_null=True)
     lead_id = IdField(
         source="lead", queryset=User.objects.filter(is_staff=True), required=False, allow_null=True, write_only=True
     )

@@ -151,11 +151,16 @@ class UserViewSet(viewsets.ModelViewSet):
     filterset_class = UserFilter
     queryset = User.objects.select_related("organization").prefetch_related("teams").order_by("email")
 
-    @extend_schema(request=UserWriteSerializer, responses={201: UserSerializer})
+    @extend_schema(
+        request=UserWriteSerializer,
+        responses={201: UserSerializer, 409: OpenApiResponse(description="CONFLICT: email already registered")},
+    )
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = UserWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(**{k: v for k, v in data.validated_data.items() if k != "is_active"})
+        fields = {k: v for k, v in data.validated_data.items() if k != "is_active"}
+        # Without a password the account cannot log in until one is set (as a guest requester's).
+        user = services.user_create(password=fields.pop("password", None), **fields)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UserWriteSerializer, responses=UserSerializer)

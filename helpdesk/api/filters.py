@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django_filters.widgets import QueryArrayWidget
 
@@ -21,6 +22,9 @@ class _ValuesField(forms.Field):
     def clean(self, value: Any) -> list[Any]:
         items = value if isinstance(value, list) else [value] if value else []
         raw = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+        # As forms.CharField does: PostgreSQL cannot compare text holding NUL (a 500 there).
+        for item in raw:
+            ProhibitNullCharactersValidator()(item)
         if self.parse is None:
             return raw
         parsed = []

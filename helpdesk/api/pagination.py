@@ -24,6 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from helpdesk import safejson
+
 
 @dataclass(frozen=True)
 class Key:
@@ -92,7 +94,7 @@ class KeysetPagination(BasePagination):
 
     def _decode(self, token: str, width: int) -> tuple[list[Any], bool]:
         try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
+            data = safejson.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
             values, reverse = data["v"], bool(data["r"])
             if not isinstance(values, list) or len(values) != width:
                 raise ValueError

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from helpdesk import safejson
 from helpdesk.errors import ValidationFailed
 from integrations.http import JsonHttp
 from integrations.zendesk.client import ZendeskClient
@@ -36,7 +37,7 @@ def decode_cursor(token: str | None) -> dict[str, Any]:
     if not token:
         return {}
     try:
-        value = json.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
+        value = safejson.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         value = None
     if not isinstance(value, dict):

@@ -9,6 +9,7 @@ import time_machine
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
 
+from accounts.models import Team
 from reports.metrics.volume import VolumeParamsSerializer
 from reports.params import ReportParamsSerializer, parse_params
 
@@ -19,6 +20,12 @@ NOW = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def paris(settings):
     settings.TIME_ZONE = "Europe/Paris"
+
+
+@pytest.fixture(autouse=True)
+def teams(db):
+    """Teams 1 to 3: a filter names teams that exist (the categories are seeded by the migrations)."""
+    return [Team.objects.create(pk=pk, name=f"Team {pk}", slug=f"team-{pk}") for pk in (1, 2, 3)]
 
 
 def parse(query: str, serializer=ReportParamsSerializer):
@@ -98,6 +105,10 @@ def test_a_year_and_a_day_is_the_longest_range():
         ("team=support", "team"),
         ("team=99999999999999999999", "team"),
         ("priority=P5", "priority"),
+        ("category=no-such-category", "category"),
+        ("category=billing,no-such-category", "category"),
+        ("team=99999", "team"),
+        ("team=1,99999", "team"),
         ("category=,,", None),  # nothing given: no filter, no error
     ],
 )
@@ -121,3 +132,9 @@ def test_equal_requests_have_equal_cache_texts_whatever_the_spelling():
     assert first == second
     assert first.cache_part() == second.cache_part()
     assert first.cache_part() != parse("priority=P1&from=2026-03-01").cache_part()
+
+
+def test_unknown_filter_values_are_named_in_the_error():
+    assert errors("category=no-such-category") == {"category": ["Unknown category 'no_such_category'."]}
+    assert errors("team=4,99999") == {"team": ["Unknown team 4."]}
+    assert parse("category=Service Request,service-request").categories == ("service_request",)

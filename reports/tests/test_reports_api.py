@@ -115,6 +115,20 @@ def test_every_bad_parameter_is_reported_at_once(db, api, manager):
     assert set(response.json()["errors"]) == {"to", "priority", "bucket", "team"}
 
 
+@pytest.mark.parametrize("report", REPORTS)
+def test_filters_on_what_does_not_exist_are_refused_like_a_bad_priority(db, api, manager, report):
+    for query, field in (
+        ("category=no-such-category", "category"),
+        ("team=99999", "team"),
+        ("priority=P9", "priority"),
+    ):
+        response = api(manager).get(f"/api/v1/reports/{report}?{query}")
+        assert response.status_code == 400, (report, query)
+        body = response.json()
+        assert (body["code"], list(body["errors"])) == ("VALIDATION_ERROR", [field])
+        assert body["message"].startswith(f"{field}: ")
+
+
 def test_a_range_over_366_days_is_refused(db, api, manager):
     response = api(manager).get("/api/v1/reports/tickets?from=2024-01-01&to=2025-12-31")
 
@@ -167,8 +181,9 @@ def test_the_cache_keeps_scopes_and_parameters_apart(tickets, api, manager, agen
     agent_ids = violation_ids(api(agent).get("/api/v1/reports/sla-violations"))
     other_ids = violation_ids(api(other_agent).get("/api/v1/reports/sla-violations"))
     assert agent_ids.isdisjoint(other_ids)
-    # Other parameters are another entry.
-    assert open_total(api(manager).get("/api/v1/reports/aging?team=999")) == 0
+    # Other parameters are another entry (a team with no tickets: zero, not the cached six).
+    empty = TeamFactory(name="Empty")
+    assert open_total(api(manager).get(f"/api/v1/reports/aging?team={empty.pk}")) == 0
 
 
 def test_a_team_lead_moved_to_another_team_gets_fresh_figures(tickets, api, team_lead, team, other_team):

@@ -93,6 +93,8 @@ class SLATargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = SLATarget
         fields = ["priority", "first_response_minutes", "resolution_minutes"]
+        # The database's sla_target_positive check, as a 400 instead of an IntegrityError.
+        extra_kwargs = {"first_response_minutes": {"min_value": 1}, "resolution_minutes": {"min_value": 1}}
 
 
 class SLAPolicySerializer(serializers.ModelSerializer):
@@ -116,6 +118,8 @@ class SLAPolicySerializer(serializers.ModelSerializer):
             "targets",
         ]
         read_only_fields = ["id"]
+        # The database's sla_at_risk_percent_range check, as a 400 instead of an IntegrityError.
+        extra_kwargs = {"at_risk_percent": {"min_value": 1, "max_value": 100}}
 
     def validate_targets(self, targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
         priorities = [target["priority"] for target in targets]

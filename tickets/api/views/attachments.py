@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status, viewsets
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.api.parsers import FormParser, MultiPartParser
 from helpdesk.api.throttling import WriteThrottle
 from helpdesk.errors import NotFound, PayloadTooLarge, ValidationFailed
 from tickets import access, services
