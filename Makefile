@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install install-dev browser run test lint format check clean bench
+.PHONY: install install-dev browser run test lint format check clean bench fault
 
 # Reinstall only when the requirements change, so a second `make run` starts in seconds.
 # `make run` needs only the product (requirements.txt); tests and tools add requirements-dev.txt.
@@ -39,8 +39,9 @@ browser:
 		exit 1; \
 	fi
 
+# exec: make then waits on bin/run itself, which stops its children when make dies (make forwards no signal).
 run: install
-	VENV=$(VENV) ./bin/run
+	VENV=$(VENV) exec ./bin/run
 
 test: install-dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -61,6 +62,10 @@ check: install-dev
 bench: install
 	DEBUG=true $(BIN)/python manage.py migrate --verbosity 0
 	DEBUG=true $(BIN)/python manage.py benchmark_reports $(BENCH_ARGS)
+
+# Fault runs on 127.0.0.1 (own PostgreSQL, Redis, SMTP sink; see RELIABILITY.md). FAULT_ARGS picks scenarios and sizes.
+fault: install-dev
+	$(BIN)/python -m faults $(FAULT_ARGS)
 
 clean:
 	rm -rf var/test var/screenshots .pytest_cache .ruff_cache
