@@ -4,8 +4,6 @@ These start real processes on 127.0.0.1: the whole product through bin/run, and 
 PostgreSQL, a Redis and an SMTP sink of their own. They skip when those binaries are missing.
 """
 
-import shutil
-
 import pytest
 
 from faults.scenarios import pg_restart, redis_down, sigterm, worker_kill
@@ -15,13 +13,16 @@ from faults.stack import stack
 pytestmark = pytest.mark.fault
 
 
-@pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
 def test_sigterm_stops_every_process_of_the_product_within_10_s():
-    """To bin/run's process group, to bin/run alone, to every process at once, to `make run` alone."""
-    result = sigterm.run(repeats=1, variants=("group", "top", "tree", "make"))
+    """The real product through bin/run: SIGTERM to its process group, to bin/run alone, to every process.
 
-    assert result.extra["processes"] >= 4 * 5  # bin/run, worker, beat, the dev server and its reloader, each time
-    assert (result.acknowledged, result.found, result.late) == (4, 4, 0), result.line()
+    ``tree`` is what hung for 30 minutes before (the prefork worker's exit waiting on a lock its
+    killed child held); test_bin_run.py covers `make run` stopped alone and a stuck child.
+    """
+    result = sigterm.run(repeats=1, variants=("group", "top", "tree"))
+
+    assert result.extra["processes"] >= 3 * 5  # bin/run, worker, beat, the dev server and its reloader, each time
+    assert (result.acknowledged, result.found, result.late) == (3, 3, 0), result.line()
 
 
 @pytest.fixture(scope="module")
