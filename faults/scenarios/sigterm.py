@@ -74,10 +74,21 @@ def stop_once(folder: Path, how: str, env: dict[str, str] | None = None) -> tupl
         if not any(procs.alive(pid) for pid in seen):
             break
         time.sleep(0.05)
-    gone = time.monotonic() - began if not any(procs.alive(pid) for pid in seen) else None
-    procs.signal_pids([pid for pid in seen if procs.alive(pid)], signal.SIGKILL)
+    left = [pid for pid in seen if procs.alive(pid)]
+    gone = None if left else time.monotonic() - began
+    if left:
+        # Which ones outlived the limit, for the report (then they are killed).
+        print(f"{how}: still running after {LIMIT:.0f} s: {'; '.join(_command(pid) for pid in left)}", flush=True)
+    procs.signal_pids(left, signal.SIGKILL)
     procs.stop(process, grace=1)
     return gone, running
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:100]
+    except OSError:
+        return str(pid)
 
 
 def run(
