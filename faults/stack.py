@@ -79,8 +79,11 @@ class Result:
 
 
 def ticket_figures(answers: dict[str, int | None], in_database: dict[str, int]) -> dict[str, object]:
-    """acknowledged (201), found (distinct in the database), lost, duplicated, and the answers seen, by subject."""
-    acknowledged = {subject for subject, status in answers.items() if status == 201}
+    """acknowledged (2xx), found (distinct in the database), lost, duplicated, and the answers seen, by subject.
+
+    A 2xx is an acknowledgement whether it made the ticket or replayed the answer to an earlier try.
+    """
+    acknowledged = {subject for subject, status in answers.items() if status is not None and 200 <= status < 300}
     return {
         "acknowledged": len(acknowledged),
         "found": len(in_database),
