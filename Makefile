@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install install-dev browser run test lint format check clean bench fuzz
+.PHONY: install install-dev browser run test lint format check clean bench fuzz fault
 
 # Reinstall only when the requirements change, so a second `make run` starts in seconds.
 # `make run` needs only the product (requirements.txt); tests and tools add requirements-dev.txt.
@@ -46,8 +46,9 @@ browser:
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 	@echo "== wrote .env (DEBUG=true and a generated SECRET_KEY) for local commands"
 
+# exec: make then waits on bin/run itself, which stops its children when make dies (make forwards no signal).
 run: install .env
-	VENV=$(VENV) ./bin/run
+	VENV=$(VENV) exec ./bin/run
 
 test: install-dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -74,6 +75,10 @@ bench: install
 FUZZ_EXAMPLES ?= 10
 fuzz: install-dev
 	$(BIN)/python -m fuzz.run --examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
+
+# Fault runs on 127.0.0.1 (own PostgreSQL, Redis, SMTP sink; see RELIABILITY.md). FAULT_ARGS picks scenarios and sizes.
+fault: install-dev
+	$(BIN)/python -m faults $(FAULT_ARGS)
 
 clean:
 	rm -rf var/test var/screenshots .pytest_cache .ruff_cache

@@ -169,6 +169,12 @@ else:
         # Broadcast (pidbox) exchanges; kombu's default is ./control in whatever directory we run from.
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+    # This transport has no event loop, so a prefork worker falls back to billiard's blocking pool,
+    # whose children take turns on one shared queue lock. A SIGTERM to the whole process group
+    # (systemd, a terminal, `kill -- -PGID`) kills the child holding that lock, and the worker's exit
+    # then waits for it forever ("Warm shutdown" that no signal but SIGKILL ends). Threads share
+    # no lock with a process that can die, and a stopped worker is gone once its running tasks end.
+    CELERY_WORKER_POOL = "threads"
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # One publishing attempt, no sleeping: Celery's default retries three times 0.2 s apart, holding the

@@ -1,0 +1,1 @@
+"""One module per fault scenario; each ``run(stack, ...)`` returns a ``Result``."""

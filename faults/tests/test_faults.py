@@ -1,0 +1,61 @@
+"""The smallest form of each fault run (``make fault`` runs the full ones; RELIABILITY.md has the figures).
+
+These start real processes on 127.0.0.1: the whole product through bin/run, and for the others a
+PostgreSQL, a Redis and an SMTP sink of their own. They skip when those binaries are missing.
+"""
+
+import pytest
+
+from faults.scenarios import pg_restart, redis_down, sigterm, worker_kill
+from faults.services import Missing
+from faults.stack import stack
+
+pytestmark = pytest.mark.fault
+
+
+def test_sigterm_stops_every_process_of_the_product_within_10_s():
+    """The real product through bin/run: SIGTERM to its process group, to bin/run alone, to every process.
+
+    ``tree`` is what hung for 30 minutes before (the prefork worker's exit waiting on a lock its
+    killed child held); test_bin_run.py covers `make run` stopped alone and a stuck child.
+    """
+    result = sigterm.run(repeats=1, variants=("group", "top", "tree"))
+
+    assert result.extra["processes"] >= 3 * 5  # bin/run, worker, beat, the dev server and its reloader, each time
+    assert (result.acknowledged, result.found, result.late) == (3, 3, 0), result.line()
+
+
+@pytest.fixture(scope="module")
+def services():
+    try:
+        with stack() as running:
+            yield running
+    except Missing as missing:
+        pytest.skip(str(missing))
+
+
+def test_postgres_restart_under_4_writing_threads_loses_no_acknowledged_ticket(services):
+    result = services.run(pg_restart.run, creates=24, give_up=30)
+
+    assert result.acknowledged > 0, result.line()
+    assert result.lost == 0, result.line()
+    assert result.found >= result.acknowledged, result.line()
+
+
+def test_redis_stopped_during_creates_loses_no_acknowledged_ticket(services):
+    result = services.run(redis_down.run, creates=9, outage=3, mail_wait=10)
+
+    assert result.acknowledged > 0, result.line()
+    assert result.lost == 0, result.line()
+    # Emails of tickets made before the outage went out through the broker at once.
+    assert result.extra["emails_delivered"] >= 1, result.line()
+    assert result.extra["emails_duplicated"] == 0, result.line()
+
+
+def test_worker_killed_mid_batch_sends_no_email_twice(services):
+    result = services.run(worker_kill.run, emails=30, mail_wait=15)
+
+    assert result.acknowledged == 30, result.line()
+    assert result.extra["delivered_before_kill"] >= 10, result.line()
+    assert result.found >= result.extra["delivered_before_kill"], result.line()
+    assert result.duplicated == 0, result.line()
