@@ -4,7 +4,10 @@ Every command they run is a role of ``bin/serve`` (which other tests start for r
 they pass is one the product reads, and the image carries only the runtime requirements.
 """
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -82,3 +85,32 @@ def test_the_image_is_multi_stage_slim_non_root_and_has_no_test_tools():
     runtime = (ROOT / "requirements.txt").read_text().lower()
     for tool in ("pytest", "playwright", "ruff", "schemathesis", "factory-boy", "hypothesis", "aiosmtpd"):
         assert not re.search(rf"^{tool}\b", runtime, flags=re.MULTILINE), tool
+
+
+def test_env_example_lists_every_setting_and_changes_no_default(tmp_path):
+    """.env.example names every variable settings.py reads; used as it is, every default stays."""
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    missing = settings_names() - listed - {"ENV_FILE"}
+    assert not missing, f".env.example does not list {sorted(missing)}"
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps("
+        "[s.DEBUG, s.ALLOWED_HOSTS, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.EMAIL_BACKEND,"
+        " s.STORAGES['staticfiles']['BACKEND'], s.REOPEN_WINDOW_DAYS, s.ATTACHMENT_MAX_BYTES, s.LOG_LEVEL,"
+        " s.TIME_ZONE, s.TRUSTED_PROXIES, s.SIMPLE_JWT['SIGNING_KEY'] == s.SECRET_KEY]))"
+    )
+    shell = {
+        "PATH": os.environ["PATH"],
+        "VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        "SECRET_KEY": "a-private-random-string-for-this-test-only-0123456789abcdef",
+    }
+
+    def read(env_file: str) -> str:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code], env={**shell, "ENV_FILE": env_file}, cwd=ROOT, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert read(str(ROOT / ".env.example")) == read("")
