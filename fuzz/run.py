@@ -25,13 +25,20 @@ ACCOUNTS = {
     "customer": ("customer@example.com", "demo-customer-2026"),
     "admin": ("admin@example.com", "demo-admin-2026"),
 }
-# What the README's "Fuzzing" section explains: each is a promise the schema makes.
+# What the README's "Fuzzing" section explains. A failure of any check but not_a_server_error
+# counts as a schema violation: the API did not do what its schema promises.
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    "ignored_auth",
+    "use_after_free",
+    "ensure_resource_availability",
 )
 SERVER_ERROR = "ServerError"
 
@@ -45,6 +52,8 @@ class Result:
     seconds: float
     operations: list[str]
     output: str
+    # Each failing check's title (schemathesis' code and name) and how many unique failures.
+    failures: dict[str, int]
 
     @property
     def ok(self) -> bool:
@@ -111,6 +120,7 @@ def fuzz_as(server: LiveServer, role: str, budget: Budget, echo: bool) -> Result
         seconds=seconds,
         operations=sorted({op for f in failures for op in f["operations"]}),
         output="" if echo else completed.stdout + completed.stderr,
+        failures={f"{f['code']} {f['title']}": f["count"] for f in failures},
     )
 
 
@@ -159,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n== fuzz summary")
     for result in results:
         print(result.line())
+        for title, count in result.failures.items():
+            print(f"  {title}: {count}")
         for operation in result.operations:
             print(f"  failing: {operation}")
     print(f"tracebacks in the server log: {len(logged)}")

@@ -248,6 +248,7 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "helpdesk.api.errors.exception_handler",
     "DEFAULT_METADATA_CLASS": "helpdesk.api.metadata.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "helpdesk.api.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -75,3 +75,11 @@ def test_a_nul_character_in_a_list_filter_is_a_validation_error(api, agent, fiel
     # PostgreSQL cannot compare text holding NUL: it was a 500 there (and a silent empty list on SQLite).
     body = assert_shape(api(agent).get(f"/api/v1/tickets?{field}=a%00b"), 400, "VALIDATION_ERROR")
     assert field in body["errors"]
+
+
+@pytest.mark.django_db
+def test_an_undeclared_method_is_405_before_any_parameter_is_checked(api, agent):
+    for path in ("/api/v1/integrations/zendesk/health?connection=0", "/api/v1/tickets?format=csv"):
+        response = api(agent).generic("TRACE", path)
+        assert_shape(response, 405, "METHOD_NOT_ALLOWED")
+    assert api(agent).get("/api/v1/tickets?format=csv")["Content-Type"].startswith("text/csv")
