@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -120,6 +121,16 @@ def _outage_for(location: str) -> _Outage:
         return _outages.setdefault(location, _Outage())
 
 
+def _without_password(url: str) -> str:
+    """``redis://:secret@host:6379/0`` -> ``redis://host:6379/0``: what a log line may show of a Redis URL."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 class _Missing(Exception):
     """Stands for "raise ValueError": ``incr`` of a key a forgetting cache does not have."""
 
@@ -134,7 +145,9 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
         super().__init__(server, {**params, "OPTIONS": options})
-        self._location = server if isinstance(server, str) else ",".join(server)
+        servers = [server] if isinstance(server, str) else list(server)
+        # Named in warnings, so never with the password a REDIS_URL may carry.
+        self._location = ",".join(_without_password(url) for url in servers)
         self._outage = _outage_for(self._location)
 
     def _guard(self, op: str, fallback: Any, call: Callable[..., T], *args: Any) -> T:

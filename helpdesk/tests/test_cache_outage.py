@@ -6,6 +6,7 @@ Every use of the cache and its decision is in the README's *Redis away* table.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.tests.factories import PASSWORD, UserFactory
-from helpdesk.cache import CacheUnavailable, strictly
+from helpdesk.cache import CacheUnavailable, ResilientRedisCache, strictly
 from integrations.models import Connection
 from integrations.webhooks import _first_delivery, _throttled
 
@@ -108,3 +109,15 @@ def test_the_login_lockout_holds_with_redis_away(redis_configured, settings):
         assert wrong.status_code == 401
     refused = client.post("/api/v1/auth/login", {"email": customer.email, "password": PASSWORD})
     assert refused.status_code == 401 and refused.json()["code"] == "UNAUTHORIZED"
+
+
+def test_the_warnings_never_show_the_password_of_a_redis_url(caplog):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    lost = ResilientRedisCache(f"redis://:hunter2-secret@127.0.0.1:{port}/3", {})
+    with caplog.at_level(logging.WARNING, logger="helpdesk.cache"):
+        assert lost.get("anything", "default") == "default"
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert f"redis://127.0.0.1:{port}/3 unreachable" in logged
+    assert "hunter2" not in logged
