@@ -28,6 +28,7 @@ ERROR_SCHEMA = {
                 "UNSUPPORTED_MEDIA_TYPE",
                 "THROTTLED",
                 "INTERNAL_ERROR",
+                "SERVICE_UNAVAILABLE",
             ],
         },
         "message": {"type": "string"},
@@ -45,6 +46,7 @@ COMMON_ERRORS = {
     "404": "NOT_FOUND: no such resource, or one you may not see",
     "429": "THROTTLED: too many requests; see Retry-After",
     "500": "INTERNAL_ERROR",
+    "503": "SERVICE_UNAVAILABLE: the database (or a cache that must not guess) is away; see Retry-After",
 }
 _REF = {"$ref": "#/components/schemas/Error"}
 _METHODS = ("get", "post", "put", "patch", "delete")

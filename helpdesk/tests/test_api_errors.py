@@ -128,10 +128,12 @@ def test_schema_documents_every_endpoint_with_its_errors(client):
     ):
         assert path in paths, path
     assert schema["components"]["schemas"]["Error"]["required"] == ["status", "code", "message", "errors"]
+    assert "SERVICE_UNAVAILABLE" in schema["components"]["schemas"]["Error"]["properties"]["code"]["enum"]
     for path, item in paths.items():
         for method, operation in item.items():
             if method in ("get", "post", "put", "patch", "delete"):
-                error = operation["responses"]["401"]["content"]["application/json"]["schema"]
-                assert error == {"$ref": "#/components/schemas/Error"}, (path, method)
+                for status in ("401", "503"):  # any endpoint: bad credentials, or the database away
+                    error = operation["responses"][status]["content"]["application/json"]["schema"]
+                    assert error == {"$ref": "#/components/schemas/Error"}, (path, method, status)
     assert "409" in paths["/api/v1/tickets/{id}/status"]["patch"]["responses"]
     assert "415" in paths["/api/v1/tickets/{id}/attachments"]["post"]["responses"]

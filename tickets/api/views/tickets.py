@@ -53,7 +53,6 @@ ERRORS = {
 CREATE_ERRORS = {
     **ERRORS,
     409: OpenApiResponse(description="CONFLICT: the Idempotency-Key was used for a different request"),
-    503: OpenApiResponse(description="SERVICE_UNAVAILABLE: the database is unreachable; retry after Retry-After"),
 }
 WRITE_ERRORS = {
     **ERRORS,
