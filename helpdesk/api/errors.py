@@ -47,18 +47,39 @@ MESSAGES = {
     500: "Something went wrong on our side. The request id identifies it in the logs.",
     503: "The service is briefly unavailable (its database cannot be reached). Retry in a few seconds.",
 }
-# The database is unreachable, restarting or locked: nothing is wrong with the request, a retry can succeed.
+# Django's wrappers, and psycopg's own for code that talks to it directly.
 try:
     import psycopg
 
-    DATABASE_DOWN: tuple[type[BaseException], ...] = (
-        OperationalError,
-        InterfaceError,
-        psycopg.OperationalError,
-        psycopg.InterfaceError,
-    )
+    _OPERATIONAL: tuple[type[BaseException], ...] = (OperationalError, psycopg.OperationalError)
+    _INTERFACE: tuple[type[BaseException], ...] = (InterfaceError, psycopg.InterfaceError)
 except ImportError:  # pragma: no cover - an SQLite-only install
-    DATABASE_DOWN = (OperationalError, InterfaceError)
+    _OPERATIONAL, _INTERFACE = (OperationalError,), (InterfaceError,)
+# SQLSTATE classes of a connection that failed or a server going away (PostgreSQL's appendix A).
+_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03")
+# SQLite's words for a database it cannot reach right now.
+_SQLITE_AWAY = ("database is locked", "unable to open database", "disk i/o error", "database table is locked")
+
+
+def database_down(exc: BaseException) -> bool:
+    """The database is unreachable, restarting or locked: nothing is wrong with the request, a retry can succeed.
+
+    Only connection-level failures count: a missing table, a statement timeout or a query too big
+    is a bug or a limit that a retry will not cure, and stays a 500 with its traceback.
+    """
+    if not isinstance(exc, _OPERATIONAL + _INTERFACE):
+        return False
+    if isinstance(exc, _INTERFACE):
+        return True  # the connection is closed or unusable
+    cause = exc.__cause__ or exc
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith(_CONNECTION_STATES)
+    if type(cause).__module__.startswith("sqlite3"):
+        return any(words in str(cause).lower() for words in _SQLITE_AWAY)
+    return True  # psycopg without a SQLSTATE: no server answered at all
+
+
 RETRY_AFTER_SECONDS = 5
 
 
@@ -136,7 +157,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         return _respond(error_body(413, "The request body is too large."), 413)
-    if isinstance(exc, DATABASE_DOWN):
+    if database_down(exc):
         set_rollback()
         return _mark_unavailable(Response(error_body(503, MESSAGES[503]), status=503), exc)
     if not isinstance(exc, exceptions.APIException):
@@ -181,7 +202,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     Django calls it while handling the exception, so ``sys.exc_info`` names it.
     """
     exc = sys.exc_info()[1]
-    if isinstance(exc, DATABASE_DOWN):
+    if exc is not None and database_down(exc):
         if request.path.startswith("/api/"):
             return _mark_unavailable(JsonResponse(error_body(503, MESSAGES[503]), status=503), exc)
         # Rendered without a request: no context processor may touch the database.
