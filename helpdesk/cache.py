@@ -11,7 +11,7 @@ the default, ``add`` succeeds, ``set`` does nothing, ``incr`` finds no key) and 
 - one warning when an outage starts, at most one a minute while it lasts (how many calls failed
   open since), and one line when Redis answers again: no log flood.
 
-A use that must not fail open (an OAuth state, an idempotency key, the health check) wraps its
+A use that must not fail open (an OAuth state, the health check) wraps its
 calls in ``strictly()``: there a lost cache raises ``CacheUnavailable``, a 503 in the product's
 error shape. The README's *Redis away* table names the decision for each use of the cache.
 """

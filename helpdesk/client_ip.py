@@ -25,10 +25,18 @@ def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def _address(text: str) -> Address | None:
+    """An address as proxies write it: bare, ``1.2.3.4:5678``, ``[::1]:5678``; IPv4-mapped IPv6 as IPv4."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]  # an IPv4 address with a port (some cloud load balancers)
     try:
-        return ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -41,7 +49,7 @@ def client_ip(request: HttpRequest) -> str:
 
     nearest = _address(remote)
     if not trusted(nearest):
-        return remote
+        return str(nearest) if nearest is not None else remote
     for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         address = _address(hop)
         if address is None:

@@ -1,4 +1,4 @@
-"""Rows every app shares: the ``Idempotency-Key`` of API requests that create (``helpdesk/idempotency.py``)."""
+"""Rows every app shares: the ``Idempotency-Key`` of API requests that create (``helpdesk/api/idempotency.py``)."""
 
 from __future__ import annotations
 

@@ -67,7 +67,8 @@ def fingerprint(request: Request) -> str:
     else:
         body = data
     digest = hashlib.sha256()
-    digest.update(f"{request.method} {request.path}\n".encode())
+    # /tickets and /tickets/ are the same endpoint: a client retrying with the other form is the same request.
+    digest.update(f"{request.method} {request.path.rstrip('/')}\n".encode())
     canonical = [sorted(request.query_params.lists()), body]
     digest.update(json.dumps(canonical, sort_keys=True, separators=(",", ":"), cls=JSONEncoder).encode())
     for name in sorted(files):

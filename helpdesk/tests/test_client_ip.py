@@ -35,6 +35,10 @@ def test_without_trusted_proxies_the_header_is_ignored(settings):
         (PROXY, None, PROXY),
         ("203.0.113.7", "198.51.100.1", "203.0.113.7"),  # not from a trusted proxy: a forgery
         (PROXY, " 2001:db8::1 ", "2001:db8::1"),
+        (PROXY, "198.51.100.1:51234", "198.51.100.1"),  # a load balancer that writes the client's port
+        (PROXY, "[2001:db8::1]:51234", "2001:db8::1"),
+        ("::ffff:10.0.0.1", "198.51.100.1", "198.51.100.1"),  # the proxy seen through an IPv6 socket
+        ("::ffff:203.0.113.7", "198.51.100.1", "203.0.113.7"),  # a client so seen, still not a proxy
     ],
 )
 def test_behind_a_trusted_proxy_the_rightmost_untrusted_address_is_the_client(settings, remote, forwarded, client):

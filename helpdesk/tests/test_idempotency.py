@@ -149,3 +149,13 @@ def test_concurrent_requests_with_one_key_make_one_ticket(api, customer):
         thread.join()
     assert [a.status_code for a in answers] == [201] * 4, [a.content for a in answers]
     assert {a.json()["id"] for a in answers} == {Ticket.objects.get().pk}
+
+
+@pytest.mark.django_db
+def test_a_retry_on_the_other_spelling_of_the_path_is_the_same_request(api, customer):
+    body = {"subject": "Slash or not", "category": "general"}
+    first = api(customer).post("/api/v1/tickets", body, format="json", HTTP_IDEMPOTENCY_KEY="slash-1")
+    again = api(customer).post("/api/v1/tickets/", body, format="json", HTTP_IDEMPOTENCY_KEY="slash-1")
+    assert (first.status_code, again.status_code) == (201, 201), again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert Ticket.objects.filter(subject="Slash or not").count() == 1

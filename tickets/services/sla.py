@@ -106,7 +106,7 @@ def sla_apply(ticket: Ticket) -> set[str]:
         ticket.sla_resolution_minutes = target.resolution_minutes
         # A stopped clock keeps the target it was judged against: a later change of priority or
         # category must not turn a met first response into a breach nobody recorded.
-        if ticket.first_response_stopped_at is None or ticket.first_response_due_at is None:
+        if ticket.first_response_stopped_at is None:
             ticket.sla_first_response_minutes = target.first_response_minutes
             first_response = timedelta(minutes=target.first_response_minutes)
             ticket.first_response_due_at = sla.add_duration(ticket.created_at, first_response, calendar)
