@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.liveness import background_state
 from reports.dashboard import OPEN_STATUSES, dashboard_figures
 
 # The ticket queue's own filters: ``sla`` (ok, at_risk, breached, paused, met) is its SLA
@@ -72,4 +73,6 @@ class HelpdeskAdminSite(admin.AdminSite):
             figures = dashboard_figures(request.user, now=timezone.now())
             context["dashboard"] = figures
             context["dashboard_cards"] = dashboard_cards(figures)
+            # The heartbeat only: asking every worker would hold the page up to a second.
+            context["background"] = background_state(ask_workers=False)
         return super().index(request, context)

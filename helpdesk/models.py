@@ -1,4 +1,5 @@
-"""Rows every app shares: the ``Idempotency-Key`` of API requests that create (``helpdesk/api/idempotency.py``)."""
+"""Rows every app shares: the ``Idempotency-Key`` of API requests that create (``helpdesk/api/idempotency.py``),
+and the heartbeat of the background processes (``helpdesk/liveness.py``)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,15 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_digest[:12]} (user {self.user_id})"
+
+
+class Heartbeat(models.Model):
+    """When a background process last showed it was alive: one row per name, overwritten each time."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    seen_at = models.DateTimeField()
+    # Which process it was (a worker's node name).
+    detail = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -195,6 +195,8 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
     "integrations-sync-log-prune": {"task": "integrations.tasks.sync_log_prune_task", "schedule": 86400.0},
     "idempotency-keys-prune": {"task": "helpdesk.tasks.idempotency_keys_prune", "schedule": 3600.0},
+    # helpdesk/liveness.py: HEARTBEAT_SECONDS; an old heartbeat must not pass for a fresh one.
+    "heartbeat": {"task": "helpdesk.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 60}},
 }
 
 # --- Auth -------------------------------------------------------------------

@@ -12,9 +12,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 
 from helpdesk.cache import strictly
 from helpdesk.celery import app as celery_app
+from helpdesk.liveness import background_state
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +74,24 @@ def health(request: HttpRequest) -> JsonResponse:
         "version": settings.VERSION,
         "checks": results,
     }
+    if request.GET.get("deep") and _is_staff(request):
+        # The worker and beat are not this process's health: a late heartbeat degrades, never fails.
+        body["background"] = background_state()
+        if body["background"]["status"] != "ok" or body["background"]["workers"] == []:
+            failing.append("background")
+            body["status"] = "degraded" if serving else body["status"]
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=200 if serving else 503)
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    """A signed-in staff member: by the admin's session or by an API token."""
+    user = request.user if request.user.is_authenticated else None
+    if user is None:
+        try:
+            found = JWTAuthentication().authenticate(request)
+        except (InvalidToken, AuthenticationFailed):
+            found = None
+        user = found[0] if found else None
+    return bool(user is not None and user.is_staff_role)
