@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0001_idempotency_keys'),
+        ("helpdesk", "0001_idempotency_keys"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('seen_at', models.DateTimeField()),
-                ('detail', models.CharField(blank=True, max_length=200)),
+                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("seen_at", models.DateTimeField()),
+                ("detail", models.CharField(blank=True, max_length=200)),
             ],
         ),
     ]
