@@ -6,6 +6,9 @@ deployment stops at start-up instead of misbehaving later.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import os
 import re
 
@@ -112,3 +115,29 @@ def env_rate(name: str, default: str) -> str:
     if not _RATE.match(value):
         raise ImproperlyConfigured(f"{name} must be a rate such as 60/min or 1000/hour, not {value!r}.")
     return value
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (``10.0.0.5, 10.0.0.0/8``); none by default."""
+    values = env_list(name, [])
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {value!r} is not an IP address or network (10.0.0.5, 10.0.0.0/8)."
+            ) from None
+    return values
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """Comma-separated Fernet keys (32 bytes, url-safe base64); a bad one is named by position, never echoed."""
+    keys = env_list(name, [])
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (ValueError, binascii.Error):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(f"{name}: key {position} is not a Fernet key (32 bytes, url-safe base64).")
+    return keys

@@ -7,9 +7,6 @@ Celery broker under ``var/``, with no other service.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +14,18 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from helpdesk.env import env_alias, env_bool, env_choice, env_int, env_list, env_rate, env_str, read_env_file
+from helpdesk.env import (
+    env_alias,
+    env_bool,
+    env_choice,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_networks,
+    env_rate,
+    env_str,
+    read_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A local .env (written once by `make run`) fills in what the environment leaves unset; ENV_FILE= turns it off.
@@ -211,14 +219,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 # Proxies (addresses or networks) whose X-Forwarded-For is believed; none by default, so the client's
 # address is the connection's. Throttles and the login lockout key on it (helpdesk/client_ip.py).
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
-for _proxy in TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (10.0.0.5, 10.0.0.0/8)."
-        ) from None
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 # Wrong passwords allowed per account and address in a window of seconds, then even the right one waits.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
@@ -408,14 +409,4 @@ PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)
 # encrypts, every one decrypts, so a new key goes first and an old one stays until re-encrypted.
 # Unset: a key derived from SECRET_KEY (integrations/crypto.py; check integrations.W001 warns in
 # production). Make one with `python -m integrations.crypto`.
-INTEGRATIONS_ENCRYPTION_KEY = env_list("INTEGRATIONS_ENCRYPTION_KEY", [])
-for _position, _key in enumerate(INTEGRATIONS_ENCRYPTION_KEY, start=1):
-    try:
-        _valid = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
-    except (ValueError, binascii.Error):
-        _valid = False
-    if not _valid:
-        # Never echo the value: it is a secret.
-        raise ImproperlyConfigured(
-            f"INTEGRATIONS_ENCRYPTION_KEY: key {_position} is not a Fernet key (32 bytes, url-safe base64)."
-        )
+INTEGRATIONS_ENCRYPTION_KEY = env_fernet_keys("INTEGRATIONS_ENCRYPTION_KEY")

@@ -29,7 +29,7 @@ def serve_roles() -> set[str]:
 
 def settings_names() -> set[str]:
     source = (ROOT / "helpdesk" / "settings.py").read_text()
-    return set(re.findall(r'env_[a-z]+\(\s*"([A-Z0-9_]+)"', source))
+    return set(re.findall(r'env_[a-z_]+\(\s*"([A-Z0-9_]+)"', source))
 
 
 def test_compose_has_every_service_with_health_checks_and_start_order():
