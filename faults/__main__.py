@@ -8,10 +8,10 @@ import sys
 from collections.abc import Iterator
 
 from faults import procs
-from faults.scenarios import pg_restart, redis_down, sigterm, worker_kill
+from faults.scenarios import pg_restart, redis_down, scale_out, sigterm, worker_kill
 from faults.stack import Result, stack
 
-SCENARIOS = ("redis-down", "worker-kill", "pg-restart", "sigterm")
+SCENARIOS = ("redis-down", "worker-kill", "pg-restart", "sigterm", "scale-out")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emails", type=int, default=200, help="emails in the worker-kill batch (default 200)")
     parser.add_argument("--pg-creates", type=int, default=100, help="tickets created in pg-restart (default 100)")
     parser.add_argument("--repeats", type=int, default=3, help="stops per sigterm variant (default 3)")
+    parser.add_argument("--flows", type=int, default=40, help="tickets worked through both web servers in scale-out")
     parser.add_argument("--mail-wait", type=float, default=150.0, help="seconds to wait for emails after a fault")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs) for a look afterwards")
     options = parser.parse_args(argv)
@@ -36,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in options.scenarios:
             for result in _run(name, options):
                 print(result.line(), flush=True)
-                failed = failed or bool(result.lost or result.duplicated or result.late)
+                failed = failed or bool(
+                    result.lost or result.duplicated or result.late or result.extra.get("checks_failed")
+                )
     finally:
         procs.stop_all()
     return 1 if failed else 0
@@ -54,6 +57,8 @@ def _run(name: str, options: argparse.Namespace) -> Iterator[Result]:
             yield services.run(redis_down.run, creates=options.creates, mail_wait=options.mail_wait)
         elif name == "worker-kill":
             yield services.run(worker_kill.run, emails=options.emails, mail_wait=options.mail_wait)
+        elif name == "scale-out":
+            yield services.run(scale_out.run, flows=options.flows, mail_wait=options.mail_wait)
         else:
             yield services.run(pg_restart.run, creates=options.pg_creates)
 

@@ -53,19 +53,24 @@ class Product:
             timeout=300,
         )  # fmt: skip
 
-    def gunicorn(self, workers: int = 2, threads: int = 4) -> subprocess.Popen:
+    def gunicorn(
+        self, workers: int = 2, threads: int = 4, *, port: int | None = None, name: str = "gunicorn"
+    ) -> subprocess.Popen:
+        """A web server on ``port`` (this product's own by default); more than one may run at once."""
+        port = port or self.port
         command = [
-            sys.executable, "-m", "gunicorn", "helpdesk.wsgi", "--bind", f"127.0.0.1:{self.port}",
+            sys.executable, "-m", "gunicorn", "helpdesk.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--threads", str(threads), "--timeout", "30", "--graceful-timeout", "5",
         ]  # fmt: skip
-        process = self._start(command, "gunicorn")
-        if not procs.wait_until(lambda: self.answers("/health"), 60, every=0.5):
-            raise RuntimeError(f"gunicorn did not answer /health; see {self.folder / 'gunicorn.log'}")
+        process = self._start(command, name)
+        base = f"http://127.0.0.1:{port}"
+        if not procs.wait_until(lambda: self.answers("/health", base), 60, every=0.5):
+            raise RuntimeError(f"gunicorn did not answer /health; see {self.folder / f'{name}.log'}")
         return process
 
-    def answers(self, path: str) -> bool:
+    def answers(self, path: str, base: str | None = None) -> bool:
         try:
-            return requests.get(self.base + path, timeout=2).status_code < 500
+            return requests.get((base or self.base) + path, timeout=2).status_code < 500
         except requests.RequestException:
             return False
 

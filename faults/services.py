@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from email import message_from_bytes
@@ -154,3 +155,68 @@ class SmtpSink:
         if self._controller:
             self._controller.stop()
             self._controller = None
+
+
+class S3:
+    """A real S3 API on 127.0.0.1 (moto's server mode, a process of its own) with one bucket for attachments."""
+
+    bucket = "helpdesk-attachments"
+    region = "us-east-1"
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            import moto.server  # noqa: F401 - only to know it is installed
+        except ImportError as exc:
+            raise Missing("moto (server mode) is not installed (requirements-dev.txt)") from exc
+        self.folder = folder
+        self.port = procs.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def env(self) -> dict[str, str]:
+        """What the product reads to keep its attachments in this bucket (helpdesk/settings.py)."""
+        return {
+            "AWS_STORAGE_BUCKET_NAME": self.bucket,
+            "AWS_S3_ENDPOINT_URL": self.url,
+            "AWS_S3_REGION_NAME": self.region,
+            "AWS_ACCESS_KEY_ID": "fault-run",
+            "AWS_SECRET_ACCESS_KEY": "fault-run-secret",  # noqa: S105 - moto accepts any
+        }
+
+    def client(self):
+        import boto3
+
+        env = self.env()
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.region,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def start(self) -> S3:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.process = procs.start(command, log=self.folder / "s3.log")
+        if not procs.wait_until(self._answers, 30, every=0.3):
+            raise RuntimeError(f"the S3 API on port {self.port} did not answer; see {self.folder / 's3.log'}")
+        self.client().create_bucket(Bucket=self.bucket)
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            self.client().list_buckets()
+        except Exception:  # noqa: BLE001 - any failure means "not yet"
+            return False
+        return True
+
+    def objects(self, prefix: str = "") -> dict[str, int]:
+        """Every key in the bucket under ``prefix``, with its size."""
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return {item["Key"]: item["Size"] for page in pages for item in page.get("Contents", [])}
+
+    def stop(self) -> None:
+        if self.process:
+            procs.stop(self.process)
+            self.process = None

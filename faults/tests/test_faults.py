@@ -6,7 +6,7 @@ PostgreSQL, a Redis and an SMTP sink of their own. They skip when those binaries
 
 import pytest
 
-from faults.scenarios import pg_restart, redis_down, sigterm, worker_kill
+from faults.scenarios import pg_restart, redis_down, scale_out, sigterm, worker_kill
 from faults.services import Missing
 from faults.stack import stack
 
@@ -61,3 +61,22 @@ def test_worker_killed_mid_batch_sends_no_email_twice(services):
     assert result.extra["delivered_before_kill"] >= 10, result.line()
     assert result.found >= result.extra["delivered_before_kill"], result.line()
     assert result.duplicated == 0, result.line()
+
+
+def test_two_web_servers_and_two_workers_on_one_database_redis_and_s3(services):
+    """Issue 14's scale-out: every write once, every email once, every breach once, nothing sticky."""
+    result = services.run(scale_out.run, flows=8, threads=4, sweeps=4, mail_wait=60)
+
+    # 8 creates, comments, assignments and moves to in progress, 4 resolutions, 2 uploads.
+    assert result.acknowledged == 8 * 4 + 4 + 2, result.line()
+    assert (result.found, result.lost, result.duplicated, result.late) == (38, 0, 0, 0), result.line()
+    assert result.extra["writes"] == "ticket:8/8,comment:8/8,assign:8/8,progress:8/8,resolve:4/4,file:2/2"
+    # Each open ticket's two clocks were put past due; the sweeps of both workers recorded each once.
+    assert result.extra["breaches_due"] == result.extra["breaches_recorded"] == 8, result.line()
+    assert result.extra["emails_due"] >= 8 * 3, result.line()  # confirmation, assignment, reply at least
+    assert result.extra["emails_delivered"] == result.extra["emails_due"], result.line()
+    assert (result.extra["jwt_across"], result.extra["session_across"]) == ("ok", "ok"), result.line()
+    # Uploaded through one server, downloaded byte for byte from the other; kept in the bucket, not on disk.
+    assert (result.extra["downloads_across"], result.extra["files_in_bucket"]) == ("2/2", "2/2"), result.line()
+    assert result.extra["local_files"] == 0, result.line()
+    assert result.extra["checks_failed"] == 0, result.line()
