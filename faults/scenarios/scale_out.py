@@ -107,7 +107,9 @@ class Api:
     """A signed-in API user; thread-safe (one HTTP session per thread)."""
 
     def __init__(self, access: str) -> None:
-        self.headers = {"Authorization": f"Bearer {access}"}
+        # A new connection each time: a POST sent on a kept-alive connection just as gunicorn closes it
+        # fails without an answer (the client's race, not the server's), and no write here is retried.
+        self.headers = {"Authorization": f"Bearer {access}", "Connection": "close"}
         self._local = threading.local()
 
     @classmethod
