@@ -59,6 +59,23 @@ def target_after_assignment(current: Status | str) -> Status | None:
     return S.OPEN if Status(current) == S.NEW else None
 
 
-def target_after_requester_reply(current: Status | str) -> Status | None:
-    """A public reply from the requester on a ``pending`` ticket moves it back to ``open``."""
-    return S.OPEN if Status(current) == S.PENDING else None
+def target_after_requester_reply(
+    current: Status | str, *, closed_at: datetime | None, now: datetime, window_days: int
+) -> Status | None:
+    """Where a public reply from the requester moves the ticket (PRODUCT.md, the workflow).
+
+    ``pending`` goes back to ``open``; ``resolved``, and ``closed`` within the reopen window, go to
+    ``reopened``; anything else stays where it is. A closed ticket past the window is not moved:
+    the reply opens a follow-up ticket instead (``needs_follow_up``).
+    """
+    current = Status(current)
+    if current == S.PENDING:
+        return S.OPEN
+    if current == S.RESOLVED or (current == S.CLOSED and reopen_window_open(closed_at, now, window_days)):
+        return S.REOPENED
+    return None
+
+
+def needs_follow_up(current: Status | str, *, closed_at: datetime | None, now: datetime, window_days: int) -> bool:
+    """A requester's reply to a ticket closed longer ago than the window opens a new, linked ticket."""
+    return Status(current) == S.CLOSED and not reopen_window_open(closed_at, now, window_days)

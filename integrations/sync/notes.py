@@ -107,7 +107,10 @@ def note_add(connection: Connection, ticket: Ticket, note, author: User, *, stan
     """Add one desk comment as ``author`` at the desk's time, mapped to its remote id."""
     before = Ticket.objects.values_list("updated_at", flat=True).get(pk=ticket.pk)
     at = min(note.created_at or timezone.now(), timezone.now())
-    comment = comment_add(actor=author, ticket=ticket, body=note.body, is_internal=not note.public, now=at)
+    # The desk already moved its ticket for this reply; that status arrives with the pull.
+    comment = comment_add(
+        actor=author, ticket=ticket, body=note.body, is_internal=not note.public, now=at, moves_status=False
+    )
     RemoteComment.objects.create(comment=comment, connection=connection, remote_id=note.id, direction=Direction.PULL)
     # The reply keeps its time (and the first response with it); the ticket's last change does not go back.
     Ticket.objects.filter(pk=ticket.pk, updated_at__lt=before).update(updated_at=before)

@@ -44,6 +44,8 @@ def event_text(event: TicketEvent) -> str:
         if event.field == "merged_into":
             return _("Merged into %(number)s") % {"number": event.new_value}
         return _("%(number)s was merged into this ticket") % {"number": event.new_value}
+    if kind == EventKind.FOLLOWED_UP:
+        return _("A reply after the reopen window opened %(number)s") % {"number": event.new_value}
     if kind == EventKind.COMMENT_ADDED:
         return _("Added an internal note") if event.is_internal else _("Added a reply")
     if kind in (EventKind.ATTACHMENT_ADDED, EventKind.ATTACHMENT_DELETED):

@@ -22,6 +22,7 @@ class EventKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
+    FOLLOWED_UP = "followed_up", _("Follow-up opened")
     ESCALATED = "escalated", _("Escalated")
     MERGED = "merged", _("Merged")
     SLA_APPLIED = "sla_applied", _("SLA applied")

@@ -163,6 +163,16 @@ class Ticket(models.Model):
         editable=False,
         related_name="merged_tickets",
     )
+    # Set on the ticket a requester's reply opened because this one was closed past the reopen window.
+    follow_up_of = models.ForeignKey(
+        "self",
+        verbose_name=_("follow-up of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="follow_ups",
+    )
 
     # SLA: due times live on the ticket so queues and sweeps can use an index.
     sla_policy = models.ForeignKey(

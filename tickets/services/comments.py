@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from tickets.services.common import lock_ticket, record, touch
 from tickets.services.notifications import notify
 from tickets.services.sla import sla_first_responded
 from tickets.services.status import apply_status
+from tickets.services.tickets import ticket_create
 
 
 def _clean_body(body: str) -> str:
@@ -32,11 +34,16 @@ def comment_add(
     is_internal: bool = False,
     expected_version: int | None = None,
     now: datetime | None = None,
+    moves_status: bool = True,
 ) -> Comment:
     """Add a public reply or internal note.
 
-    The first public reply from staff meets the first-response SLA; a public
-    reply from the requester on a ``pending`` ticket moves it back to ``open``.
+    The first public reply from staff meets the first-response SLA. A public reply from the
+    requester moves the ticket as the workflow says (``workflow.target_after_requester_reply``):
+    pending -> open, resolved (or closed within the reopen window) -> reopened; on a ticket closed
+    longer ago it opens a follow-up ticket linked to this one, and the reply is that ticket's first
+    comment (the one returned). ``moves_status=False`` skips those moves, for a copy of a reply
+    whose own desk already moved the ticket (integrations pull the desk's status with it).
     """
     now = now or timezone.now()
     body = _clean_body(body)
@@ -46,6 +53,11 @@ def comment_add(
             raise NotFound("Ticket not found.")
         if not access.can_comment(actor, locked, internal=is_internal):
             raise PermissionDenied("Only staff can add internal notes.")
+        # A merged ticket's conversation continues in the ticket it was merged into; it never moves.
+        moves = moves_status and not is_internal and actor.pk == locked.requester_id and locked.merged_into_id is None
+        window = {"closed_at": locked.closed_at, "now": now, "window_days": settings.REOPEN_WINDOW_DAYS}
+        if moves and workflow.needs_follow_up(locked.status, **window):
+            return _follow_up(locked, actor=actor, body=body, now=now)
         comment = Comment.objects.create(
             ticket=locked, author=actor, body=body, is_internal=is_internal, created_at=now
         )
@@ -58,10 +70,36 @@ def comment_add(
             is_requester = actor.pk == locked.requester_id
             if actor.is_staff_role and not is_requester and locked.first_responded_at is None:
                 changed |= sla_first_responded(locked, now=now)
-            if is_requester and (target := workflow.target_after_requester_reply(locked.status)) is not None:
+            if moves and (target := workflow.target_after_requester_reply(locked.status, **window)) is not None:
                 changed |= apply_status(locked, target, actor=actor, now=now, reason="requester replied")
         touch(locked, now, changed)
     return comment
+
+
+def _follow_up(closed: Ticket, *, actor: User, body: str, now: datetime) -> Comment:
+    """A new ticket for a reply to ``closed`` past its reopen window, linked both ways, the reply its first comment."""
+    follow_up = ticket_create(
+        actor=actor,
+        subject=closed.subject,
+        category=closed.category,
+        description=f"Follow-up to {closed.number}, closed on {closed.closed_at:%Y-%m-%d}.",
+        priority=closed.priority,
+        organization=closed.organization,
+        channel=closed.channel,
+        now=now,
+    )
+    Ticket.objects.filter(pk=follow_up.pk).update(follow_up_of=closed)
+    follow_up.follow_up_of = closed
+    record(
+        closed,
+        EventKind.FOLLOWED_UP,
+        actor=actor,
+        now=now,
+        field="follow_up",
+        new=follow_up.number,
+        follow_up_id=follow_up.pk,
+    )
+    return comment_add(actor=actor, ticket=follow_up, body=body, now=now)
 
 
 def _notify_comment(ticket: Ticket, event: TicketEvent, author: User, internal: bool) -> None:

@@ -2,12 +2,13 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tickets import services
-from tickets.models import Attachment, Comment
+from tickets.models import Attachment, Comment, Ticket
 from tickets.tests.factories import category
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -153,3 +154,36 @@ def test_comment_edit_keeps_old_text_in_history(api, customer, agent, ticket):
     ]
     assert [(e["old_value"], e["new_value"]) for e in edits] == [("It beeps three times.", "It beeps four times.")]
     assert json.loads(json.dumps(edits[0]["metadata"])) == {"comment_id": comment.pk}
+
+
+@pytest.mark.django_db
+class TestRequesterReplyMovesTheTicket:
+    def test_reply_on_a_resolved_ticket_reopens_it(self, api, customer, agent):
+        ticket = services.ticket_create(actor=customer, subject="Mail bounces", category=category())
+        services.ticket_transition(actor=agent, ticket=ticket, to_status="open")
+        services.ticket_resolve(actor=agent, ticket=ticket)
+
+        response = api(customer).post(f"/api/v1/tickets/{ticket.pk}/comments", {"body": "Still bouncing."})
+
+        assert response.status_code == 201
+        assert response.json()["ticket"] == ticket.pk
+        assert api(customer).get(f"/api/v1/tickets/{ticket.pk}").json()["status"] == "reopened"
+
+    def test_reply_long_after_closing_answers_with_the_comment_on_a_linked_follow_up(
+        self, api, customer, agent, settings
+    ):
+        ticket = services.ticket_create(actor=customer, subject="Mail bounces", category=category())
+        services.ticket_close(actor=agent, ticket=ticket)
+        closed_at = Ticket.objects.get(pk=ticket.pk).closed_at
+        Ticket.objects.filter(pk=ticket.pk).update(
+            closed_at=closed_at - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
+        )
+
+        response = api(customer).post(f"/api/v1/tickets/{ticket.pk}/comments", {"body": "It is back."})
+
+        assert response.status_code == 201
+        follow_up = response.json()["ticket"]
+        assert follow_up != ticket.pk
+        detail = api(customer).get(f"/api/v1/tickets/{follow_up}").json()
+        assert (detail["follow_up_of"], detail["subject"], detail["status"]) == (ticket.pk, "Mail bounces", "new")
+        assert api(customer).get(f"/api/v1/tickets/{ticket.pk}").json()["status"] == "closed"

@@ -142,9 +142,10 @@ def test_authorization_matrix(
     ticket.team = team
     ticket.save(update_fields=["team"])
     services.ticket_transition(actor=admin_user, ticket=ticket, to_status=Status.OPEN)
+    # Before the resolution: the requester's reply on a resolved ticket would reopen it.
+    comment = services.comment_add(actor=customer, ticket=ticket, body="More details")
     if case.ticket_status == Status.RESOLVED:
         services.ticket_resolve(actor=admin_user, ticket=ticket)
-    comment = services.comment_add(actor=customer, ticket=ticket, body="More details")
     attachment = services.attachment_add(
         actor=customer, ticket=ticket, upload=SimpleUploadedFile("details.txt", b"the details\n")
     )

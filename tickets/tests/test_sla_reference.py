@@ -263,8 +263,9 @@ def assert_reported(ref: Reference, now: datetime) -> None:
 # Gaps in minutes: often short, so sweeps land between an at-risk instant and its due time.
 GAP = st.one_of(st.integers(1, 90), st.integers(1, 900))
 STEP = st.tuples(GAP, st.sampled_from(["move", "move", "reply", "requester", "sweep", "sweep"]), st.integers(0, 9))
-# A requester's public reply moves a pending ticket to open (comment_add does only that).
-REQUESTER_MOVES = {"pending": "open"}
+# A requester's public reply: pending -> open, resolved or closed -> reopened (the steps span under
+# 8 x 900 minutes, inside the 7-day reopen window, so a closed ticket is always reopened here).
+REQUESTER_MOVES = {"pending": "open", "resolved": "reopened", "closed": "reopened"}
 
 
 @pytest.mark.django_db

@@ -139,6 +139,50 @@ class TestAutomaticMoves:
         ticket.refresh_from_db()
         assert ticket.status == Status.OPEN
 
+    @pytest.mark.parametrize("status", [Status.RESOLVED, Status.CLOSED])
+    def test_requester_reply_on_resolved_or_recently_closed_ticket_reopens_it(self, customer, status):
+        ticket = ticket_in(status, requester=customer)
+        comment = services.comment_add(actor=customer, ticket=ticket, body="It broke again this morning.")
+        ticket.refresh_from_db()
+        assert (comment.ticket_id, ticket.status) == (ticket.pk, Status.REOPENED)
+        assert (ticket.resolved_at, ticket.closed_at) == (None, None)
+        assert ticket.events.filter(kind=EventKind.REOPENED).count() == 1
+
+    def test_requester_reply_after_the_reopen_window_opens_a_linked_follow_up(self, customer, settings):
+        settings.REOPEN_WINDOW_DAYS = 7
+        closed = ticket_in(Status.CLOSED, requester=customer)
+        Ticket.objects.filter(pk=closed.pk).update(closed_at=timezone.now() - timedelta(days=8))
+        closed.refresh_from_db()
+
+        comment = services.comment_add(actor=customer, ticket=closed, body="The same printer jams again.")
+
+        follow_up = comment.ticket
+        assert follow_up.pk != closed.pk
+        assert (follow_up.follow_up_of_id, follow_up.requester, follow_up.status) == (closed.pk, customer, Status.NEW)
+        assert (follow_up.subject, follow_up.category_id) == (closed.subject, closed.category_id)
+        assert closed.number in follow_up.description
+        assert list(follow_up.comments.values_list("body", flat=True)) == ["The same printer jams again."]
+        closed.refresh_from_db()
+        assert closed.status == Status.CLOSED
+        assert not closed.comments.exists()
+        event = closed.events.get(kind=EventKind.FOLLOWED_UP)
+        assert (event.new_value, event.metadata["follow_up_id"]) == (follow_up.number, follow_up.pk)
+
+    def test_staff_reply_on_resolved_ticket_keeps_it_resolved(self, customer, agent):
+        ticket = ticket_in(Status.RESOLVED, requester=customer)
+        services.comment_add(actor=agent, ticket=ticket, body="Glad it works.")
+        ticket.refresh_from_db()
+        assert ticket.status == Status.RESOLVED
+
+    def test_requester_reply_on_a_merged_ticket_moves_nothing(self, customer, agent):
+        target = ticket_in(Status.OPEN, requester=customer)
+        merged = ticket_in(Status.CLOSED, requester=customer)
+        Ticket.objects.filter(pk=merged.pk).update(merged_into=target, closed_at=timezone.now() - timedelta(days=30))
+        merged.refresh_from_db()
+        services.comment_add(actor=customer, ticket=merged, body="Sorry, one more detail.")
+        merged.refresh_from_db()
+        assert (merged.status, merged.follow_ups.count()) == (Status.CLOSED, 0)
+
     def test_staff_reply_on_pending_ticket_keeps_it_pending(self, customer, agent):
         ticket = ticket_in(Status.PENDING, requester=customer)
         services.comment_add(actor=agent, ticket=ticket, body="Still waiting for the log.")

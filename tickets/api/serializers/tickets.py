@@ -71,6 +71,9 @@ class TicketSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     sla_policy = serializers.CharField(source="sla_policy.name", read_only=True, default=None, allow_null=True)
     sla_state = serializers.SerializerMethodField()
+    follow_up_of = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The closed ticket a reply past its reopen window followed up."
+    )
 
     class Meta:
         model = Ticket
@@ -94,6 +97,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "affected_service",
             "impact_level",
             "resolution_notes",
+            "follow_up_of",
             "sla_policy",
             "sla_state",
             "first_response_due_at",
