@@ -66,9 +66,8 @@ check: install-dev
 	DEBUG=true $(BIN)/python manage.py check
 
 # Reports on a million generated tickets; PostgreSQL only (DATABASE_URL), not part of `make test`.
-bench: install
-	DEBUG=true $(BIN)/python manage.py migrate --verbosity 0
-	DEBUG=true $(BIN)/python manage.py benchmark_reports $(BENCH_ARGS)
+bench: install-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Schemathesis against a live server as a customer and as an admin (fuzz/run.py); exits 1 on any
 # server error or schema violation. FUZZ_EXAMPLES: cases per operation and phase (10: ~7,000 per role).
