@@ -14,6 +14,11 @@ its token: only the run that holds the claim marks the row sent or puts it back.
 An email goes out twice only if a worker dies after the SMTP server accepted it
 and before the row is marked, which is one UPDATE long (marked before QUIT);
 its stable ``Message-ID`` lets mail clients drop the copy.
+
+``NOTIFICATIONS_ENABLED=false`` stops the sending, not the recording: rows are written as
+always (in-app alerts still show) but their email is marked skipped with ``OFF_REASON``, and
+a row still waiting when the switch went off is marked so by the relay or the delivery task
+instead of being sent. Turning it back on sends what comes next, never that backlog.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -58,6 +63,8 @@ SEND_TIME_LIMIT = 40
 CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 20)
 # The relay leaves fresh rows to the task enqueued on commit.
 RELAY_GRACE = timedelta(seconds=30)
+# Why an email was not sent while NOTIFICATIONS_ENABLED was off (kept on the row, shown in the admin).
+OFF_REASON = "Not sent: NOTIFICATIONS_ENABLED was off."
 
 
 # Who gets no notification from the writes made inside ``notifications_muted``: "" (everyone gets theirs).
@@ -107,6 +114,7 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
         )
     }
     rows = []
+    sending = settings.NOTIFICATIONS_ENABLED
     for event, kind, user in wanted:
         preference = preferences.get((user.pk, kind))
         wants_email = preference.email if preference else True
@@ -114,6 +122,7 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
         if not (wants_email or wants_app):
             continue
         ticket = event.ticket
+        emailed = wants_email and bool(user.email)
         rows.append(
             Notification(
                 recipient=user,
@@ -123,7 +132,8 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
                 title=f"[{ticket.number}] {NotificationKind(kind).label}: {ticket.subject}"[:255],
                 body=_summary(kind, event),
                 in_app=wants_app,
-                email_status=EmailStatus.PENDING if wants_email and user.email else EmailStatus.SKIPPED,
+                email_status=EmailStatus.PENDING if emailed and sending else EmailStatus.SKIPPED,
+                email_error="" if sending or not emailed else OFF_REASON,
                 created_at=event.created_at,
             )
         )
@@ -164,8 +174,11 @@ def enqueue_pending(*, event_ids: Iterable[int] = (), ids: Iterable[int] = ()) -
 
 
 def notifications_relay(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Free stale claims, fail what keeps failing, and enqueue what is still waiting."""
+    """Free stale claims, fail what keeps failing, and enqueue what is still waiting (held while switched off)."""
     now = now or timezone.now()
+    if not settings.NOTIFICATIONS_ENABLED:
+        hold_pending(Notification.objects.all())
+        return 0
     Notification.objects.filter(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - CLAIM_LEASE).update(
         email_status=EmailStatus.PENDING
     )
@@ -174,6 +187,13 @@ def notifications_relay(*, now: datetime | None = None, batch_size: int = 500) -
     )
     waiting = Notification.objects.filter(email_status=EmailStatus.PENDING, created_at__lt=now - RELAY_GRACE)
     return enqueue_pending(ids=waiting.order_by("created_at").values_list("pk", flat=True)[:batch_size])
+
+
+def hold_pending(outbox: QuerySet) -> int:
+    """Mark the waiting emails of an outbox skipped with ``OFF_REASON`` (NOTIFICATIONS_ENABLED is off)."""
+    return outbox.filter(email_status=EmailStatus.PENDING).update(
+        email_status=EmailStatus.SKIPPED, email_error=OFF_REASON
+    )
 
 
 def _domain() -> str:
@@ -257,6 +277,9 @@ def notification_send_email(*, notification_id: int, now: datetime | None = None
     the task can retry with backoff.
     """
     claimed_at = now or timezone.now()
+    if not settings.NOTIFICATIONS_ENABLED:
+        hold_pending(Notification.objects.filter(pk=notification_id))
+        return False
     claimed = Notification.objects.filter(pk=notification_id, email_status=EmailStatus.PENDING).update(
         email_status=EmailStatus.SENDING, email_claimed_at=claimed_at, email_attempts=F("email_attempts") + 1
     )
