@@ -200,6 +200,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "notifications-relay": {"task": "tickets.tasks.notifications_relay", "schedule": 60.0},
+    # reports/subscriptions.py: emails go out within this many seconds of their hour.
+    "scheduled-reports": {"task": "reports.tasks.scheduled_reports", "schedule": 300.0},
     "integrations-push-relay": {"task": "integrations.tasks.push_pending_relay", "schedule": 60.0},
     "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
     "integrations-sync-log-prune": {"task": "integrations.tasks.sync_log_prune_task", "schedule": 86400.0},

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -46,6 +45,7 @@ from tickets.services.outbox import (  # noqa: F401 - CLAIM_LEASE, MAX_ATTEMPTS 
     hold_pending,
     outbox_reclaim,
     outbox_send,
+    site_domain,
 )
 
 # The relay leaves fresh rows to the task enqueued on commit.
@@ -170,7 +170,7 @@ def notifications_relay(*, now: datetime | None = None, batch_size: int = 500) -
 
 
 def _domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+    return site_domain()
 
 
 def thread_root(ticket: Ticket) -> str:

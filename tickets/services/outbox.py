@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -43,6 +44,11 @@ SEND_TIME_LIMIT = 40
 CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 20)
 # Why an email was not sent while NOTIFICATIONS_ENABLED was off (kept on the row, shown in the admin).
 OFF_REASON = "Not sent: NOTIFICATIONS_ENABLED was off."
+
+
+def site_domain() -> str:
+    """The host of ``SITE_URL``: the right-hand side of the Message-IDs we make."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
 def hold_pending(outbox: QuerySet) -> int:
