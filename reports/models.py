@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import EmailStatus
+from tickets.models import EmailOutbox
 
 
 class Frequency(models.TextChoices):
@@ -49,7 +49,7 @@ class ReportSubscription(models.Model):
         return f"{self.frequency} report for {self.user_id}"
 
 
-class ReportDelivery(models.Model):
+class ReportDelivery(EmailOutbox):
     """One period's email of a subscription: the scheduled reports' outbox row."""
 
     subscription = models.ForeignKey(ReportSubscription, on_delete=models.CASCADE, related_name="deliveries")
@@ -58,12 +58,6 @@ class ReportDelivery(models.Model):
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
-
-    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name_plural = "report deliveries"

@@ -1,7 +1,5 @@
 """Celery tasks of the scheduled reports: thin, idempotent wrappers around reports/subscriptions.py."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from reports import subscriptions
@@ -14,18 +12,7 @@ def scheduled_reports() -> int:
     return subscriptions.scheduled_reports_run()
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(SMTPException, OSError, TimeoutError),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=outbox.MAX_ATTEMPTS,
-    # Inside the claim lease, as the notifications' delivery task.
-    soft_time_limit=outbox.SEND_SOFT_TIME_LIMIT,
-    time_limit=outbox.SEND_TIME_LIMIT,
-)
+@shared_task(**outbox.DELIVERY_TASK_OPTIONS)
 def deliver_report_email(delivery_id: int) -> bool:
     """Send one period's report email; a second run for the same delivery sends nothing."""
     return subscriptions.report_delivery_send(delivery_id=delivery_id)

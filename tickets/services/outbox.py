@@ -1,7 +1,7 @@
 """Sending the emails of an outbox: claim a row, build its message, send it, mark it; at most once.
 
-An outbox is a model with the columns ``email_status`` (``EmailStatus``), ``email_attempts``,
-``email_claimed_at``, ``email_sent_at`` and ``email_error``: the notifications'
+An outbox is a model with ``EmailOutbox``'s columns (``email_status``, ``email_attempts``,
+``email_claimed_at``, ``email_sent_at``, ``email_error``): the notifications'
 (``tickets.Notification``) and the scheduled reports' (``reports.ReportDelivery``).
 
 Sending claims the row for ``CLAIM_LEASE``: a second run of a delivery task sends nothing
@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from smtplib import SMTPException
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,19 @@ SEND_TIME_LIMIT = 40
 # than SEND_TIME_LIMIT (plus room for clock skew between hosts), so a live sender never loses
 # its claim; lease + the relay's minute is the worst delay after a crash (about two minutes).
 CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 20)
+# The options of every delivery task (one row's email): retried with backoff on what can pass,
+# and killed inside the claim lease, so a send cannot outlive its claim.
+DELIVERY_TASK_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (SMTPException, OSError, TimeoutError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": MAX_ATTEMPTS,
+    "soft_time_limit": SEND_SOFT_TIME_LIMIT,
+    "time_limit": SEND_TIME_LIMIT,
+}
 # Why an email was not sent while NOTIFICATIONS_ENABLED was off (kept on the row, shown in the admin).
 OFF_REASON = "Not sent: NOTIFICATIONS_ENABLED was off."
 
