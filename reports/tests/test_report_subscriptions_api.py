@@ -107,3 +107,24 @@ def test_the_list_takes_a_fixed_number_of_queries(api, manager, django_assert_ma
         client.post(URL, {"hour": hour})
     with django_assert_max_num_queries(3):
         assert len(client.get(URL).json()["results"]) == 5
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "x",
+        {"team": {"a": 1}},
+        {"hour": 1e100},
+        {"frequency": []},
+        {"weekday": None},
+        {"team": "9" * 40},
+        {"category": [None]},
+        {"priority": {"x": 1}},
+        {"active": "maybe"},
+    ],
+)
+def test_hostile_bodies_are_400_not_500(api, manager, body):
+    response = api(manager).post(URL, body, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert not ReportSubscription.objects.exists()
