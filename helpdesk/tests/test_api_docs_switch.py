@@ -44,3 +44,10 @@ def test_hidden_schema_refuses_an_inactive_staff_session(client, agent, hidden):
 def test_docs_are_public_by_default(client, settings, path):
     assert settings.API_DOCS_PUBLIC is True
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_home_page_links_the_docs_only_where_they_open(client, agent, hidden):
+    assert 'href="/api/docs/"' not in client.get("/").content.decode()
+    client.force_login(agent)
+    assert 'href="/api/docs/"' in client.get("/").content.decode()
