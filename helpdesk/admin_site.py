@@ -59,10 +59,16 @@ class HelpdeskAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
 
     def get_urls(self):
+        from reports.admin_subscriptions import subscriptions_post
         from reports.admin_views import reports_page
 
         page = self.admin_view(lambda request: reports_page(request, self))
-        return [path("reports/", page, name="reports"), *super().get_urls()]
+        subscribe = self.admin_view(subscriptions_post)
+        return [
+            path("reports/", page, name="reports"),
+            path("reports/subscriptions/", subscribe, name="report-subscriptions"),
+            *super().get_urls(),
+        ]
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """The index page, with the dashboard's figures for staff roles."""

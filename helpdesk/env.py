@@ -141,3 +141,21 @@ def env_fernet_keys(name: str) -> list[str]:
         if not valid:
             raise ImproperlyConfigured(f"{name}: key {position} is not a Fernet key (32 bytes, url-safe base64).")
     return keys
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+def env_origins(name: str) -> list[str]:
+    """Comma-separated web origins (``https://app.example.com``, ``http://localhost:3000``); none by default.
+
+    An origin is a scheme, a host and an optional port: no path, no trailing slash, no wildcard,
+    because a browser compares them letter for letter.
+    """
+    values = env_list(name, [])
+    for value in values:
+        if not _ORIGIN.match(value):
+            raise ImproperlyConfigured(
+                f"{name}: {value!r} is not an origin: scheme://host[:port], no path (https://app.example.com)."
+            )
+    return values

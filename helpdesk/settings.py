@@ -22,6 +22,7 @@ from helpdesk.env import (
     env_int,
     env_list,
     env_networks,
+    env_origins,
     env_rate,
     env_str,
     read_env_file,
@@ -199,6 +200,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "notifications-relay": {"task": "tickets.tasks.notifications_relay", "schedule": 60.0},
+    # reports/subscriptions.py: emails go out within this many seconds of their hour.
+    "scheduled-reports": {"task": "reports.tasks.scheduled_reports", "schedule": 300.0},
     "integrations-push-relay": {"task": "integrations.tasks.push_pending_relay", "schedule": 60.0},
     "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
     "integrations-sync-log-prune": {"task": "integrations.tasks.sync_log_prune_task", "schedule": 86400.0},
@@ -402,6 +405,27 @@ REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60, minimum=0)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 # Portal sign-ups stay inactive until the customer opens the link emailed to them.
 PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)
+
+# --- Seed 004's switches, and CORS (README: "Switches and CORS") ------------
+
+# False: tickets get no SLA due times and the sweep records nothing (no at-risk, no breach).
+SLA_ENABLED = env_bool("SLA_ENABLED", True)
+# False: notifications and their email rows are still recorded, but no email leaves; rows made
+# meanwhile stay "held" and are not sent when it is turned back on (no flood of stale email).
+NOTIFICATIONS_ENABLED = env_bool("NOTIFICATIONS_ENABLED", True)
+# False: /api/schema/, /api/docs/ and /api/redoc/ answer 404 to all but staff (seed 004: production).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
+
+# Browser clients on these origins may call /api/ (django-cors-headers); none by default.
+CORS_ALLOWED_ORIGINS = env_origins("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False  # bearer tokens, not cookies
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "idempotency-key", "if-match", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["Content-Disposition", "ETag", "Location", "Retry-After", "X-Request-ID"]
+CORS_PREFLIGHT_MAX_AGE = 3600
+INSTALLED_APPS.append("corsheaders")
+# Early, so a preflight is answered before anything else looks at it; after the request log.
+MIDDLEWARE.insert(1, "corsheaders.middleware.CorsMiddleware")
 
 # --- Integrations -----------------------------------------------------------
 

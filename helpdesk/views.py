@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    # With API_DOCS_PUBLIC off, only staff are shown the door to the docs (others would find a 404).
+    docs = settings.API_DOCS_PUBLIC or (request.user.is_authenticated and request.user.is_staff)
+    return render(request, "home.html", {"show_api_docs": docs})
 
 
 def _check_database() -> None:

@@ -11,11 +11,14 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Team
+from reports.admin_subscriptions import subscriptions_context
 from reports.metrics.aging import BUCKETS, PRIORITIES
+from reports.models import WEEKDAYS
 from reports.params import parse_params
 from reports.registry import REPORTS, run_report
 from reports.scope import NoReportScope, scope_for
@@ -107,6 +110,10 @@ def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
             name.replace("-", "_"): "/api/v1/reports/{}?{}".format(name, urlencode(_query(request, format="csv")))
             for name in ("tickets", "sla", "aging", "agents", "dashboard", "sla-violations")
         },
+        "subscriptions": subscriptions_context(request) if scope is not None else [],
+        "weekdays": WEEKDAYS,
+        "time_zone": timezone.get_default_timezone_name(),
+        "hours": range(24),
         "is_nav_sidebar_enabled": False,
     }
     return TemplateResponse(request, "admin/reports.html", context)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -81,6 +81,13 @@ REPORTS: dict[str, Report] = {
         Report("tickets", volume.VolumeParamsSerializer, volume.volume, volume.columns),
     )
 }
+
+
+def csv_filename(report: Report, params: ReportParams) -> str:
+    """``dashboard-20260301-20260331.csv``: the report and the local days it covers (``to`` is excluded)."""
+    first = timezone.localdate(params.start)
+    last = timezone.localdate(params.end - timedelta(microseconds=1))
+    return f"{report.name}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
 
 
 def cache_key(report: Report, params: ReportParams, scope: ReportScope) -> str:

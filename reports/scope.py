@@ -50,3 +50,15 @@ def scope_for(user: User) -> ReportScope:
         identity = f"teams:{','.join(map(str, teams))}:user:{user.pk}"
         return ReportScope("teams", Q(team_id__in=teams) | Q(assignee_id=user.pk), identity)
     return ReportScope("assigned", Q(assignee_id=user.pk), f"assigned:user:{user.pk}")
+
+
+def teams_outside_scope(user: User, team_ids: tuple[int, ...]) -> list[int]:
+    """The teams a user may not narrow their reports to: none for managers and admins, others' teams otherwise.
+
+    A team lead's or agent's figures cover their own teams' work, so a subscription (or saved
+    view) filtered on another team would only ever show zeros, or hint at what they may not see.
+    """
+    if scope_for(user).kind == "all":
+        return []
+    mine = team_ids_of(user)
+    return [pk for pk in team_ids if pk not in mine]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
@@ -58,7 +59,10 @@ def sla_breached_condition(now: datetime) -> Q:
     two in ``sla_breached`` and the earliest due time of an unmet clock in
     ``sla_breaches_at`` (tickets/models/ticket.py), so the condition reads two
     columns. Callers wanting only open work add ``status__in=workflow.ACTIVE_STATUSES``.
+    With ``SLA_ENABLED`` off no ticket is breached (nor at risk): the condition matches none.
     """
+    if not settings.SLA_ENABLED:
+        return Q(pk__in=[])
     return Q(sla_breached=True) | Q(sla_breaches_at__isnull=False, sla_breaches_at__lt=now)
 
 
@@ -69,6 +73,8 @@ def sla_at_risk_condition(now: datetime) -> Q:
     ``met``). The at-risk instants stored on the ticket are when the counted time
     reached the policy's share of the target (pauses excluded): at risk from then on.
     """
+    if not settings.SLA_ENABLED:
+        return Q(pk__in=[])
     first_response = FIRST_RESPONSE_UNMET & Q(
         first_response_at_risk_at__isnull=False, first_response_at_risk_at__lte=now
     )

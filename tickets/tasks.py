@@ -1,11 +1,9 @@
 """Celery tasks: thin, idempotent wrappers around services."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from tickets import services
-from tickets.services import notifications
+from tickets.services import notifications, outbox
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -14,18 +12,7 @@ def sla_sweep() -> dict[str, int]:
     return services.sla_sweep()
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(SMTPException, OSError, TimeoutError),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=notifications.MAX_ATTEMPTS,
-    # Inside the claim lease: a send cannot outlive its claim, so no second run sends while it is alive.
-    soft_time_limit=notifications.SEND_SOFT_TIME_LIMIT,
-    time_limit=notifications.SEND_TIME_LIMIT,
-)
+@shared_task(**outbox.DELIVERY_TASK_OPTIONS)
 def deliver_notification_email(notification_id: int) -> bool:
     """Send one notification's email; a second run for the same notification sends nothing."""
     return notifications.notification_send_email(notification_id=notification_id)

@@ -31,6 +31,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Organization, Team, User
 from accounts.roles import STAFF_ROLES, parse_role
+from accounts.tokens import IdentityRefreshToken, IdentityTokenRefreshSerializer
 from helpdesk.api.fields import parse_id
 from helpdesk.api.filters import MultiValueFilter
 from helpdesk.api.permissions import IsStaffRole, StaffReadAdminWrite
@@ -38,7 +39,7 @@ from helpdesk.api.throttling import AuthThrottle, WriteThrottle
 
 
 def _token_pair(user: User) -> dict:
-    refresh = RefreshToken.for_user(user)
+    refresh = IdentityRefreshToken.for_user(user)
     return TokenPairSerializer({"access": str(refresh.access_token), "refresh": str(refresh), "user": user}).data
 
 
@@ -89,6 +90,7 @@ class RefreshView(TokenRefreshView):
 
     authentication_classes: list = []
     throttle_classes = [AuthThrottle]
+    serializer_class = IdentityTokenRefreshSerializer
 
 
 class LogoutView(APIView):

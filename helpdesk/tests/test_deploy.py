@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://desk.example.com",
     "HTTPS": "true",
     "INTEGRATIONS_ENCRYPTION_KEY": "zjtYyQyf0m1n4E6M5YdG8vA2i7nS3bq9dXl1PgDq0mE=",
+    "API_DOCS_PUBLIC": "false",
 }
 
 

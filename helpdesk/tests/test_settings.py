@@ -72,6 +72,8 @@ def test_development_runs_with_no_configuration():
         ({"DEBUG": "true", "REOPEN_WINDOW_DAYS": "-1"}, "REOPEN_WINDOW_DAYS must be at least 0"),
         ({"DEBUG": "true", "AGENT_TICKET_VISIBILITY": "some"}, "AGENT_TICKET_VISIBILITY must be one of"),
         ({"DEBUG": "true", "EMAIL_BACKEND": "pigeon"}, "EMAIL_BACKEND must be one of"),
+        ({"DEBUG": "true", "SLA_ENABLED": "nope"}, "SLA_ENABLED must be true or false"),
+        ({"DEBUG": "true", "CORS_ALLOWED_ORIGINS": "https://a.example/"}, "CORS_ALLOWED_ORIGINS: 'https://a.example/'"),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(env, message):
@@ -98,3 +100,33 @@ def test_seed_004_names_stand_in_for_ours_and_ours_win():
     assert run(ours).stdout.split() == ["9", "1000", "False"]
     short = run({**seed, "JWT_SECRET_KEY": "short"})
     assert short.returncode != 0 and "JWT_SECRET_KEY must be a private random string" in short.stderr
+
+
+def test_seed_004_switches_are_read_from_the_environment():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SLA_ENABLED, s.NOTIFICATIONS_ENABLED, s.API_DOCS_PUBLIC, s.CORS_ALLOWED_ORIGINS)"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "VAR_DIR": "var/test",
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        "ENV_FILE": "",
+        "DEBUG": "true",
+    }
+
+    def read(**switches: str) -> str:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code], env={**env, **switches}, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert read() == "True True True []"
+    off = read(
+        SLA_ENABLED="false",
+        NOTIFICATIONS_ENABLED="0",
+        API_DOCS_PUBLIC="no",
+        CORS_ALLOWED_ORIGINS="https://app.example.com",
+    )
+    assert off == "False False False ['https://app.example.com']"

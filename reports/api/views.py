@@ -7,11 +7,9 @@ one error shape, whichever format was asked for.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.http import HttpResponseBase
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
@@ -23,20 +21,14 @@ from rest_framework.views import APIView
 from helpdesk.api.permissions import IsStaffRole
 from helpdesk.errors import PermissionDenied
 from reports.api import serializers
-from reports.params import ReportParams, parse_params
-from reports.registry import REPORTS, Report, csv_rows, run_report
+from reports.params import parse_params
+from reports.registry import REPORTS, csv_filename, csv_rows, run_report
 from reports.scope import NoReportScope, scope_for
 from tickets.api.export import CSVFormatMixin, CSVRenderer, csv_response, wants_csv
 
 
 class ReportPermission(IsStaffRole):
     message = "Reports are for staff: agents, team leads, managers and admins."
-
-
-def _filename(report: Report, params: ReportParams) -> str:
-    first = timezone.localdate(params.start)
-    last = timezone.localdate(params.end - timedelta(microseconds=1))  # "to" is excluded
-    return f"{report.name}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
 
 
 class ReportView(CSVFormatMixin, APIView):
@@ -55,7 +47,7 @@ class ReportView(CSVFormatMixin, APIView):
         except NoReportScope:
             raise PermissionDenied(ReportPermission.message) from None
         if wants_csv(request):
-            return csv_response(_filename(report, params), report.columns(params), csv_rows(report, params, scope))
+            return csv_response(csv_filename(report, params), report.columns(params), csv_rows(report, params, scope))
         return Response(run_report(report, params, scope))
 
 

@@ -42,3 +42,38 @@ def test_agents_see_their_own_figures_and_customers_cannot_come_in(client, agent
     assert client.get(reverse("admin:reports")).context["answers"]["sla"]["scope"] == "assigned"
     client.force_login(customer)
     assert client.get(reverse("admin:reports")).status_code == 302
+
+
+def test_the_reports_page_subscribes_lists_and_stops_an_email(client, team_lead, manager, team):
+    from reports.models import ReportSubscription
+
+    client.force_login(team_lead)
+    url = reverse("admin:report-subscriptions")
+    answer = client.post(
+        url, {"action": "subscribe", "frequency": "weekly", "weekday": "friday", "hour": "16", "team": team.pk}
+    )
+    assert answer.status_code == 302
+    subscription = ReportSubscription.objects.get(user=team_lead)
+    assert (subscription.frequency, subscription.weekday, subscription.hour) == ("weekly", 4, 16)
+    assert subscription.filters == {"team": [team.pk]}
+    html = client.get(reverse("admin:reports")).content.decode()
+    assert "weekly, friday at 16:00" in html and "Subscribed: the figures will come by email." in html
+    # Bad input is a message, not an error page; another's subscription cannot be stopped.
+    client.post(url, {"action": "subscribe", "hour": "99"})
+    assert "Not subscribed. hour:" in client.get(reverse("admin:reports")).content.decode()
+    client.force_login(manager)
+    client.post(url, {"action": "stop", "id": subscription.pk})
+    client.post(url, {"action": "stop", "id": "9" * 40})
+    assert ReportSubscription.objects.filter(pk=subscription.pk).exists()
+    client.force_login(team_lead)
+    assert client.post(url, {"action": "stop", "id": subscription.pk}).status_code == 302
+    assert not ReportSubscription.objects.exists()
+    assert client.get(url).status_code == 405
+
+
+def test_customers_cannot_subscribe_in_the_console(client, customer):
+    from reports.models import ReportSubscription
+
+    client.force_login(customer)
+    client.post(reverse("admin:report-subscriptions"), {"action": "subscribe"})
+    assert not ReportSubscription.objects.exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
@@ -131,7 +132,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("SLA due"), ordering=F("queue_due").asc(nulls_last=True))
     def sla_due(self, ticket: Ticket):
-        return countdown(ticket, ticket.queue_due, self._now)
+        return countdown(ticket, ticket.queue_due if settings.SLA_ENABLED else None, self._now)
 
     @cached_property
     def _now(self):

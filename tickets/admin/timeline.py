@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,8 +88,14 @@ def changes_since(user: User, ticket: Ticket, event_id: int) -> list[dict[str, A
 
 
 def sla_summary(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
-    """The two SLA timers of the header, each with its due time, state and whether it is met."""
+    """The two SLA timers of the header, each with its due time, state and whether it is met.
+
+    With ``SLA_ENABLED`` off both timers are blank ("—"), even on a ticket given due times before.
+    """
     now = now or timezone.now()
+    if not settings.SLA_ENABLED:
+        blank = {"due": None, "met": None, "paused": False, "breached": False}
+        return {"state": ticket.sla_state(now), "policy": None, "first_response": blank, "resolution": blank}
     first_response, resolution = ticket.first_response_clock(), ticket.resolution_clock()
     return {
         "state": ticket.sla_state(now),

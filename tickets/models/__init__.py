@@ -2,7 +2,7 @@ from tickets.models.canned import PLACEHOLDERS, CannedResponse
 from tickets.models.conversation import Attachment, Comment
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.guest import GuestLink
-from tickets.models.notification import EmailStatus, Notification, NotificationKind, NotificationPreference
+from tickets.models.notification import EmailOutbox, EmailStatus, Notification, NotificationKind, NotificationPreference
 from tickets.models.satisfaction import SatisfactionRating
 from tickets.models.sla import BusinessCalendar, Holiday, SLAPolicy, SLATarget, WorkingHours
 from tickets.models.taxonomy import Category, Tag
@@ -11,6 +11,7 @@ from tickets.models.ticket import Ticket, TicketCounter
 __all__ = [
     "CannedResponse",
     "PLACEHOLDERS",
+    "EmailOutbox",
     "EmailStatus",
     "Notification",
     "NotificationKind",

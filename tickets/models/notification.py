@@ -34,7 +34,20 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Failed for good")
 
 
-class Notification(models.Model):
+class EmailOutbox(models.Model):
+    """An outbox row's email: its delivery state, as ``tickets.services.outbox`` claims, sends and marks it."""
+
+    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Notification(EmailOutbox):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, null=True, related_name="notifications")
     # The change that caused it: one notification per recipient, kind and event, never two.
@@ -45,12 +58,6 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     in_app = models.BooleanField(_("shown in the app"), default=True)
-
-    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

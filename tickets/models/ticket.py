@@ -325,8 +325,13 @@ class Ticket(models.Model):
         return f"{self.number} {self.subject}"
 
     def first_response_clock(self) -> Clock | None:
-        """The first-response clock as ``tickets.sla`` judges it; None without one."""
-        if self.sla_policy_id is None or self.first_response_due_at is None or not self.sla_first_response_minutes:
+        """The first-response clock as ``tickets.sla`` judges it; None without one (or with SLA_ENABLED off)."""
+        if (
+            not settings.SLA_ENABLED
+            or self.sla_policy_id is None
+            or self.first_response_due_at is None
+            or not self.sla_first_response_minutes
+        ):
             return None
         return Clock(
             target=timedelta(minutes=self.sla_first_response_minutes),
@@ -338,7 +343,7 @@ class Ticket(models.Model):
 
     def resolution_clock(self) -> Clock | None:
         """The resolution clock as ``tickets.sla`` judges it; it stops on resolving or on closing."""
-        if self.sla_policy_id is None or not self.sla_resolution_minutes:
+        if not settings.SLA_ENABLED or self.sla_policy_id is None or not self.sla_resolution_minutes:
             return None
         return Clock(
             target=timedelta(minutes=self.sla_resolution_minutes),

@@ -5,30 +5,22 @@ and asks Celery to send the emails once that transaction commits. If the
 broker is down then, the request still succeeds: ``notifications_relay``
 (every minute) sends what is still waiting.
 
-Sending claims the row for ``CLAIM_LEASE``: a second run of the delivery task
-sends nothing while the claim holds. The delivery task is killed at its time
-limit, well inside the lease, so a live sender always finishes first; a claim
-older than the lease belongs to a dead worker, and the relay sends it again (at
-most one lease plus one relay period after the crash). The claim's timestamp is
-its token: only the run that holds the claim marks the row sent or puts it back.
-An email goes out twice only if a worker dies after the SMTP server accepted it
-and before the row is marked, which is one UPDATE long (marked before QUIT);
-its stable ``Message-ID`` lets mail clients drop the copy.
+Sending is ``tickets.services.outbox``'s: a claim with a lease, so a task that runs
+twice sends one email, and ``NOTIFICATIONS_ENABLED=false`` records without sending (in-app
+alerts still show; the emails are marked skipped and are not sent when it is turned back on).
+Each email's stable ``Message-ID`` lets mail clients drop a copy.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -44,18 +36,18 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.services.outbox import (  # noqa: F401 - CLAIM_LEASE, MAX_ATTEMPTS and the limits are read from here too
+    CLAIM_LEASE,
+    MAX_ATTEMPTS,
+    OFF_REASON,
+    SEND_SOFT_TIME_LIMIT,
+    SEND_TIME_LIMIT,
+    hold_pending,
+    outbox_reclaim,
+    outbox_send,
+    site_domain,
+)
 
-logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
-# Seconds a delivery task may run (claim, build, SMTP, mark): soft, then the pool kills it.
-# EMAIL_TIMEOUT bounds each SMTP call; these bound the whole conversation.
-SEND_SOFT_TIME_LIMIT = 30
-SEND_TIME_LIMIT = 40
-# A claim older than this belongs to a worker that died mid-send; the relay frees it. Longer
-# than SEND_TIME_LIMIT (plus room for clock skew between hosts), so a live sender never loses
-# its claim; lease + the relay's minute is the worst delay after a crash (about two minutes).
-CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 20)
 # The relay leaves fresh rows to the task enqueued on commit.
 RELAY_GRACE = timedelta(seconds=30)
 
@@ -107,6 +99,7 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
         )
     }
     rows = []
+    sending = settings.NOTIFICATIONS_ENABLED
     for event, kind, user in wanted:
         preference = preferences.get((user.pk, kind))
         wants_email = preference.email if preference else True
@@ -114,6 +107,7 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
         if not (wants_email or wants_app):
             continue
         ticket = event.ticket
+        emailed = wants_email and bool(user.email)
         rows.append(
             Notification(
                 recipient=user,
@@ -123,7 +117,8 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
                 title=f"[{ticket.number}] {NotificationKind(kind).label}: {ticket.subject}"[:255],
                 body=_summary(kind, event),
                 in_app=wants_app,
-                email_status=EmailStatus.PENDING if wants_email and user.email else EmailStatus.SKIPPED,
+                email_status=EmailStatus.PENDING if emailed and sending else EmailStatus.SKIPPED,
+                email_error="" if sending or not emailed else OFF_REASON,
                 created_at=event.created_at,
             )
         )
@@ -164,20 +159,18 @@ def enqueue_pending(*, event_ids: Iterable[int] = (), ids: Iterable[int] = ()) -
 
 
 def notifications_relay(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Free stale claims, fail what keeps failing, and enqueue what is still waiting."""
+    """Free stale claims, fail what keeps failing, and enqueue what is still waiting (held while switched off)."""
     now = now or timezone.now()
-    Notification.objects.filter(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - CLAIM_LEASE).update(
-        email_status=EmailStatus.PENDING
-    )
-    Notification.objects.filter(email_status=EmailStatus.PENDING, email_attempts__gte=MAX_ATTEMPTS).update(
-        email_status=EmailStatus.FAILED
-    )
+    if not settings.NOTIFICATIONS_ENABLED:
+        hold_pending(Notification.objects.all())
+        return 0
+    outbox_reclaim(Notification.objects.all(), now=now)
     waiting = Notification.objects.filter(email_status=EmailStatus.PENDING, created_at__lt=now - RELAY_GRACE)
     return enqueue_pending(ids=waiting.order_by("created_at").values_list("pk", flat=True)[:batch_size])
 
 
 def _domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+    return site_domain()
 
 
 def thread_root(ticket: Ticket) -> str:
@@ -256,44 +249,8 @@ def notification_send_email(*, notification_id: int, now: datetime | None = None
     Raises on a transient failure (after putting the row back to pending), so
     the task can retry with backoff.
     """
-    claimed_at = now or timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, email_status=EmailStatus.PENDING).update(
-        email_status=EmailStatus.SENDING, email_claimed_at=claimed_at, email_attempts=F("email_attempts") + 1
-    )
-    if not claimed:
-        return False
-    # The row while this run's claim holds it; once the relay frees it, another run's claim is not ours to mark.
-    mine = Notification.objects.filter(
-        pk=notification_id, email_status=EmailStatus.SENDING, email_claimed_at=claimed_at
-    )
-    notification = Notification.objects.select_related("recipient", "ticket", "event").get(pk=notification_id)
-    connection = get_connection()
-    try:
-        message = build_email(notification)
-        connection.open()
-        connection.send_messages([message])
-    except Exception as exc:
-        _close_quietly(connection)
-        final = notification.email_attempts >= MAX_ATTEMPTS
-        mine.update(email_status=EmailStatus.FAILED if final else EmailStatus.PENDING, email_error=str(exc)[:500])
-        raise
-    # Marked before QUIT: an accepted email stays unmarked only for this one UPDATE.
-    marked = mine.update(email_status=EmailStatus.SENT, email_sent_at=timezone.now())
-    _close_quietly(connection)
-    if not marked:
-        logger.warning(
-            "Notification %s was sent after its claim lease ran out; another run may have sent it too.",
-            notification_id,
-        )
-    return True
-
-
-def _close_quietly(connection: object) -> None:
-    """End the SMTP session; a failed QUIT changes nothing about what was sent."""
-    try:
-        connection.close()  # type: ignore[attr-defined]
-    except Exception as exc:  # noqa: BLE001 - the outcome is already recorded
-        logger.info("Closing the email connection failed: %s", exc)
+    outbox = Notification.objects.select_related("recipient", "ticket", "event")
+    return outbox_send(outbox=outbox, pk=notification_id, build=build_email, now=now)
 
 
 def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

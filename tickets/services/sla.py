@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 
 from tickets import sla, workflow
@@ -15,7 +16,12 @@ from tickets.services.notifications import notify_many
 
 
 def sla_policy_for(ticket: Ticket) -> SLAPolicy | None:
-    """The first active policy whose conditions (category, organization, team) all match."""
+    """The first active policy whose conditions (category, organization, team) all match.
+
+    None while ``SLA_ENABLED`` is off: a ticket made or changed then has no targets and no due times.
+    """
+    if not settings.SLA_ENABLED:
+        return None
     return (
         sla_policies_in_order()
         .filter(Q(category__isnull=True) | Q(category_id=ticket.category_id))
@@ -69,7 +75,8 @@ _SLA_FIELDS = (
 
 
 def _has_resolution_target(ticket: Ticket) -> bool:
-    return ticket.sla_policy_id is not None and ticket.sla_resolution_minutes is not None
+    # With SLA_ENABLED off a policy kept from before judges nothing: no due time moves, nothing is met.
+    return settings.SLA_ENABLED and ticket.sla_policy_id is not None and ticket.sla_resolution_minutes is not None
 
 
 def _resolution_clock(ticket: Ticket) -> tuple[datetime | None, datetime | None]:
@@ -170,7 +177,7 @@ def _breach_recorded(ticket: Ticket, metric: str, now: datetime) -> set[str]:
     The same flag, ``sla_breached`` event (with the due time) and notifications.
     """
     flag, due = f"{metric}_breached", getattr(ticket, f"{metric}_due_at")
-    if getattr(ticket, flag) or due is None or ticket.sla_policy_id is None or now <= due:
+    if not settings.SLA_ENABLED or getattr(ticket, flag) or due is None or ticket.sla_policy_id is None or now <= due:
         return set()
     setattr(ticket, flag, True)
     event = record(ticket, EventKind.SLA_BREACHED, actor=None, now=now, field=metric, **clock_metadata(metric, due))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -116,6 +117,17 @@ class TicketSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in SlaState]))
     def get_sla_state(self, ticket: Ticket) -> str:
         return ticket.sla_state(self.context.get("now") or timezone.now()).value
+
+    def to_representation(self, ticket: Ticket) -> dict[str, Any]:
+        data = super().to_representation(ticket)
+        if not settings.SLA_ENABLED:
+            # SLA off: no policy, no due time, even on tickets that got them before it was turned off.
+            data.update(SLA_OFF)
+        return data
+
+
+# What a ticket shows of its SLA while SLA_ENABLED is off (its sla_state is then "ok").
+SLA_OFF = {"sla_policy": None, "first_response_due_at": None, "resolution_due_at": None}
 
 
 class TicketWriteSerializer(serializers.Serializer):
