@@ -232,3 +232,33 @@ class TestSweep:
         services.attachment_add(actor=customer, ticket=ticket, upload=SimpleUploadedFile("x.txt", CLEAN))
         assert scanning.attachment_scan_sweep() == {"scanned": 0, "infected": 0, "postponed": 0}
         assert Attachment.objects.get().scan_status == ScanStatus.UNSCANNED
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_file_held_while_clamd_was_away_is_scanned_by_a_real_worker(
+    api, customer, clamd_down, clamd_server, settings
+):
+    """API upload (clamd away) -> pending -> scan task on commit -> broker -> real worker -> clamd -> clean."""
+    from helpdesk.celery import app as celery_app
+    from tickets.tests.test_worker import running_worker, wait_for
+
+    ticket = services.ticket_create(actor=customer, subject="Strange attachment", category=category())
+    # The scan task goes to the default queue, which the suite makes its own (conftest.py); what
+    # earlier tests left there is dropped, so the worker starts on this test's message.
+    queue = celery_app.conf.task_default_queue
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_declare(queue)
+        connection.default_channel.queue_purge(queue)
+    worker_env = {
+        "VIRUS_SCAN_ENABLED": "true",
+        "CLAMD_URL": clamd_server.tcp_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    with running_worker(queue, **worker_env) as worker:
+        created = upload(api(customer), ticket, "vpn.log", CLEAN).json()
+        assert created["scan_status"] == "pending"
+        assert wait_for(lambda: Attachment.objects.get(pk=created["id"]).scan_status == ScanStatus.CLEAN, worker)
+    settings.CLAMD_URL = clamd_server.tcp_url
+    download = api(customer).get(f"/api/v1/attachments/{created['id']}")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == CLEAN
