@@ -262,3 +262,15 @@ def test_a_file_held_while_clamd_was_away_is_scanned_by_a_real_worker(
     settings.CLAMD_URL = clamd_server.tcp_url
     download = api(customer).get(f"/api/v1/attachments/{created['id']}")
     assert download.status_code == 200 and b"".join(download.streaming_content) == CLEAN
+
+
+@pytest.mark.django_db
+def test_deep_health_tells_staff_whether_clamd_answers(client, agent, virus_scan, settings):
+    client.force_login(agent)
+    assert client.get("/health?deep=1").json()["virus_scan"] == "ok"
+    settings.CLAMD_URL = f"tcp://127.0.0.1:{free_port()}"
+    body = client.get("/health?deep=1").json()
+    assert body["virus_scan"] == "unreachable" and "virus_scan" in body["failing"]
+    assert body["status"] == "degraded"
+    settings.VIRUS_SCAN_ENABLED = False
+    assert "virus_scan" not in client.get("/health?deep=1").json()
