@@ -17,7 +17,7 @@ from helpdesk.errors import NotFound, PayloadTooLarge, PermissionDenied, Unsuppo
 from tickets import access
 from tickets.files import ALLOWED_TYPES, detect_content_type
 from tickets.models import Attachment, Comment, EventKind, ScanStatus, Ticket
-from tickets.services.common import lock_ticket, record, touch
+from tickets.services.common import lock_ticket, record, record_file_removed, touch
 from tickets.services.scanning import scan_later, upload_scan
 
 
@@ -50,7 +50,7 @@ def _check_can_attach(actor: User, ticket: Ticket, comment: Comment | None) -> N
         raise PermissionDenied("You may not add files to this ticket.")
 
 
-def attachment_check(upload: UploadedFile | None) -> tuple[str, str]:
+def attachment_check(upload: UploadedFile | None, *, scan: bool = True) -> tuple[str, str]:
     """The safe file name and detected type of an upload, or the reason it is refused.
 
     Lets a form check several files before anything is saved. With virus scanning on, the
@@ -67,7 +67,8 @@ def attachment_check(upload: UploadedFile | None) -> tuple[str, str]:
         allowed = ", ".join(sorted(ext.lstrip(".").upper() for ext in ALLOWED_TYPES))
         detail = f"{filename} is not an allowed file type, or its content does not match its name. Allowed: {allowed}."
         raise UnsupportedMediaType(detail, {"file": [detail]})
-    upload_scan(upload, filename)
+    if scan:
+        upload_scan(upload, filename)
     return filename, content_type
 
 
@@ -86,8 +87,9 @@ def attachment_add(
     (422); stores nothing then. A file clamd could not scan yet is stored as pending.
     """
     now = now or timezone.now()
-    filename, content_type = attachment_check(upload)
+    filename, content_type = attachment_check(upload, scan=False)
     _check_can_attach(actor, ticket, comment)
+    # Scanned once the actor may attach here (a form has scanned it already: the verdict is kept).
     verdict = upload_scan(upload, filename)
     attachment = Attachment(
         ticket=ticket,
@@ -137,16 +139,5 @@ def attachment_delete(*, actor: User, attachment: Attachment, now: datetime | No
     if not access.can_delete_attachment(actor, attachment):
         raise PermissionDenied("Only the uploader or an admin can delete a file.")
     with transaction.atomic():
-        internal = attachment.comment is not None and attachment.comment.is_internal
-        record(
-            attachment.ticket,
-            EventKind.ATTACHMENT_DELETED,
-            actor=actor,
-            now=now,
-            old=attachment.filename,
-            internal=internal,
-            attachment_id=attachment.pk,
-        )
-        stored = attachment.file
+        record_file_removed(attachment, actor=actor, now=now)
         attachment.delete()
-        transaction.on_commit(lambda: stored.storage.delete(stored.name))

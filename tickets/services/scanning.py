@@ -25,8 +25,8 @@ from django.utils import timezone
 from helpdesk.clamd import Clamd, ClamdSizeLimit, ClamdUnavailable, ScanResult
 from helpdesk.errors import InfectedFile, PayloadTooLarge
 from helpdesk.queue import publish
-from tickets.models import Attachment, EventKind, ScanStatus
-from tickets.services.common import record
+from tickets.models import Attachment, ScanStatus
+from tickets.services.common import record_file_removed
 
 logger = logging.getLogger(__name__)
 
@@ -110,20 +110,7 @@ def _decide(attachment: Attachment, status: str, detail: str, now: datetime) -> 
             scan_status=status, scan_detail=detail[:255], scanned_at=now
         )
         if moved and status in REMOVED:
-            internal = attachment.comment is not None and attachment.comment.is_internal
-            record(
-                attachment.ticket,
-                EventKind.ATTACHMENT_DELETED,
-                actor=None,
-                now=now,
-                old=attachment.filename,
-                internal=internal,
-                attachment_id=attachment.pk,
-                reason=status,
-                detail=detail,
-            )
-            stored = attachment.file
-            transaction.on_commit(lambda: stored.storage.delete(stored.name))
+            record_file_removed(attachment, actor=None, now=now, reason=status, detail=detail)
     return bool(moved)
 
 

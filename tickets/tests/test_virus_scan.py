@@ -274,3 +274,13 @@ def test_deep_health_tells_staff_whether_clamd_answers(client, agent, virus_scan
     assert body["status"] == "degraded"
     settings.VIRUS_SCAN_ENABLED = False
     assert "virus_scan" not in client.get("/health?deep=1").json()
+
+
+@pytest.mark.django_db
+def test_a_customer_attaching_to_an_internal_note_gets_not_found_before_any_scan(
+    api, customer, agent, ticket, virus_scan
+):
+    note = services.comment_add(actor=agent, ticket=ticket, body="Between us.", is_internal=True)
+    response = upload(api(customer), ticket, "x.txt", INFECTED, comment_id=note.pk)
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+    assert not Attachment.objects.exists()
