@@ -3,9 +3,11 @@
 import io
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from helpdesk.clamd import Clamd, ClamdSizeLimit, ClamdUnavailable, interpret
+from helpdesk.env import env_socket_url
 from helpdesk.tests.redis_server import free_port
 from tickets import services, tasks
 from tickets.models import Attachment, EventKind, ScanStatus
@@ -70,10 +72,13 @@ class TestClient:
         with pytest.raises(error):
             interpret(reply)
 
-    @pytest.mark.parametrize("url", ["http://127.0.0.1:3310", "tcp://", "unix://", "127.0.0.1:3310"])
-    def test_bad_addresses_are_refused(self, url):
+    @pytest.mark.parametrize("url", ["http://127.0.0.1:3310", "tcp://", "unix://", "127.0.0.1:3310", "tcp://h:99999"])
+    def test_bad_addresses_are_refused_and_stop_the_start(self, url, monkeypatch):
         with pytest.raises(ValueError):
             Clamd(url, timeout=1)
+        monkeypatch.setenv("CLAMD_URL", url)
+        with pytest.raises(ImproperlyConfigured, match="CLAMD_URL"):
+            env_socket_url("CLAMD_URL", "tcp://127.0.0.1:3310")
 
 
 @pytest.mark.django_db
