@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install install-dev browser run test lint format check clean bench fuzz fault
+.PHONY: install install-dev browser clamav run test lint format check clean bench fuzz fault
 
 # Reinstall only when the requirements change, so a second `make run` starts in seconds.
 # `make run` needs only the product (requirements.txt); tests and tools add requirements-dev.txt.
@@ -39,6 +39,25 @@ browser:
 		exit 1; \
 	fi
 
+# The virus-scanning tests start their own clamd (Debian's clamav-daemon) on a signature file they write.
+# policy-rc.d keeps apt from starting the packaged daemons (freshclam would try to download databases).
+CLAMD_PATH ?= /usr/sbin/clamd
+clamav:
+	@if [ -x "$(CLAMD_PATH)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "== installing Debian's clamav-daemon for the virus-scanning tests"; \
+		made_policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clamav-daemon; \
+		status=$$?; [ -z "$$made_policy" ] || rm -f /usr/sbin/policy-rc.d; \
+		test $$status = 0 && test -x "$(CLAMD_PATH)" || { echo "apt-get did not install $(CLAMD_PATH)" >&2; exit 1; }; \
+	else \
+		echo "The virus-scanning tests need clamd at $(CLAMD_PATH), which is missing. Install it with" >&2; \
+		echo "  sudo apt-get update && sudo apt-get install -y clamav-daemon" >&2; \
+		echo "(or set CLAMD_PATH to a clamd binary)." >&2; \
+		exit 1; \
+	fi
+
 # Written once, never over an existing one: every command typed in another terminal (manage.py, celery)
 # reads it through the settings, with the same development secret. Production sets real variables instead.
 .env:
@@ -50,8 +69,8 @@ browser:
 run: install .env
 	VENV=$(VENV) exec ./bin/run
 
-test: install-dev browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: install-dev browser clamav
+	CLAMD_PATH=$(CLAMD_PATH) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

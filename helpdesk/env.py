@@ -14,6 +14,8 @@ import re
 
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.clamd import parse_address
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _MISSING = object()
@@ -128,6 +130,16 @@ def env_networks(name: str) -> list[str]:
                 f"{name}: {value!r} is not an IP address or network (10.0.0.5, 10.0.0.0/8)."
             ) from None
     return values
+
+
+def env_socket_url(name: str, default: str) -> str:
+    """A service's socket as a URL: ``tcp://host:port`` or ``unix:///path/to/socket``."""
+    value = _raw(name) or default
+    try:
+        parse_address(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}, not {value!r}.") from None
+    return value
 
 
 def env_fernet_keys(name: str) -> list[str]:

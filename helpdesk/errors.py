@@ -64,6 +64,27 @@ class UnsupportedMediaType(HelpdeskError):
     http_status = 415
 
 
+class ScanPending(HelpdeskError):
+    """A file not yet scanned clean by the virus scanner: kept, never served until it is."""
+
+    code = "SCAN_PENDING"
+    http_status = 409
+
+
+class FileRemoved(HelpdeskError):
+    """A file the virus scanner deleted after it was stored (infected, or too large to scan)."""
+
+    code = "FILE_REMOVED"
+    http_status = 410
+
+
+class InfectedFile(HelpdeskError):
+    """An upload in which the virus scanner found something: refused, nothing kept."""
+
+    code = "INFECTED_FILE"
+    http_status = 422
+
+
 class ServiceUnavailable(HelpdeskError):
     code = "SERVICE_UNAVAILABLE"
     http_status = 503

@@ -24,6 +24,7 @@ from helpdesk.env import (
     env_networks,
     env_origins,
     env_rate,
+    env_socket_url,
     env_str,
     read_env_file,
 )
@@ -403,6 +404,13 @@ AGENT_TICKET_VISIBILITY = env_choice("AGENT_TICKET_VISIBILITY", "all", ("all", "
 # Seconds a report's figures are reused for an identical request in the same scope (0: never).
 REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60, minimum=0)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+# Virus scanning of uploads with ClamAV's clamd (README, "Virus scanning"): off by default. When on,
+# no file is served until clamd has scanned it clean; infected uploads are refused and nothing is kept.
+VIRUS_SCAN_ENABLED = env_bool("VIRUS_SCAN_ENABLED", False)
+CLAMD_URL = env_socket_url("CLAMD_URL", "tcp://127.0.0.1:3310")
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30, minimum=1)
+# Scans what clamd could not take at upload time ("pending"); does nothing while scanning is off.
+CELERY_BEAT_SCHEDULE["attachment-scan-sweep"] = {"task": "tickets.tasks.attachment_scan_sweep", "schedule": 60.0}
 # Portal sign-ups stay inactive until the customer opens the link emailed to them.
 PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)
 

@@ -18,6 +18,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 
 from helpdesk.cache import strictly
 from helpdesk.celery import app as celery_app
+from helpdesk.clamd import Clamd
 from helpdesk.liveness import background_state
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,13 @@ def health(request: HttpRequest) -> JsonResponse:
         if body["background"]["status"] != "ok" or body["background"]["workers"] == []:
             failing.append("background")
             body["status"] = "degraded" if serving else body["status"]
+        if settings.VIRUS_SCAN_ENABLED:
+            # clamd away holds new files as pending (README, "Virus scanning"): degraded, never down.
+            answers = Clamd(settings.CLAMD_URL, timeout=settings.CLAMD_TIMEOUT).ping()
+            body["virus_scan"] = "ok" if answers else "unreachable"
+            if not answers:
+                failing.append("virus_scan")
+                body["status"] = "degraded" if serving else body["status"]
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=200 if serving else 503)

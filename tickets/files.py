@@ -10,7 +10,11 @@ import zipfile
 from pathlib import PurePath
 from typing import BinaryIO
 
+from django.conf import settings
 from django.http import FileResponse
+
+from helpdesk.errors import FileRemoved, ScanPending
+from tickets.models import ScanStatus
 
 # Extension -> the content type stored and served for it.
 ALLOWED_TYPES = {
@@ -87,8 +91,27 @@ def detect_content_type(filename: str, stream: BinaryIO) -> str | None:
     return ALLOWED_TYPES[extension]
 
 
+def check_downloadable(attachment) -> None:
+    """Refuse a file the scanner deleted, or (scanning on) one not scanned clean yet."""
+    if attachment.scan_status == ScanStatus.INFECTED:
+        raise FileRemoved(
+            f"{attachment.filename} was deleted: the virus scanner found {attachment.scan_detail or 'a virus'} in it."
+        )
+    if attachment.scan_status == ScanStatus.UNSCANNABLE:
+        raise FileRemoved(f"{attachment.filename} was deleted: {attachment.scan_detail or 'it could not be scanned.'}")
+    if settings.VIRUS_SCAN_ENABLED and attachment.scan_status != ScanStatus.CLEAN:
+        raise ScanPending(
+            f"{attachment.filename} is waiting for its virus scan; "
+            "it can be downloaded once it is scanned clean. Try again in a few minutes."
+        )
+
+
 def attachment_response(attachment) -> FileResponse:
-    """Download a stored file: always as an attachment, never sniffed or run by the browser."""
+    """Download a stored file: always as an attachment, never sniffed or run by the browser.
+
+    Raises ``FileRemoved`` or ``ScanPending`` for a file the virus scan withholds.
+    """
+    check_downloadable(attachment)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -6,7 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from helpdesk.errors import HelpdeskError
-from tickets.services.attachments import attachment_check
+from tickets.services.attachments import attachment_check, safe_filename
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -28,5 +28,7 @@ def upload_problems(uploads: list[UploadedFile]) -> list[str]:
         try:
             attachment_check(upload)
         except HelpdeskError as exc:
-            problems.append(f"{upload.name}: {exc.message}")
+            # Most reasons name the file already; the others get its name in front.
+            named = exc.message.startswith(safe_filename(upload.name))
+            problems.append(exc.message if named else f"{upload.name}: {exc.message}")
     return problems

@@ -2,8 +2,9 @@
 
 from celery import shared_task
 
+from helpdesk.clamd import ClamdUnavailable
 from tickets import services
-from tickets.services import notifications, outbox
+from tickets.services import notifications, outbox, scanning
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -22,3 +23,23 @@ def deliver_notification_email(notification_id: int) -> bool:
 def notifications_relay() -> int:
     """Deliver what the broker missed: emails still waiting in the outbox."""
     return notifications.notifications_relay()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ClamdUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def attachment_scan(attachment_id: int) -> str:
+    """Scan a file held as pending; retried while clamd is away (the sweep goes on after the last retry)."""
+    return scanning.attachment_scan(attachment_id=attachment_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def attachment_scan_sweep() -> dict[str, int]:
+    """Scan what waits for a scan (pending first, then files stored while scanning was off)."""
+    return scanning.attachment_scan_sweep()

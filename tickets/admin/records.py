@@ -41,7 +41,8 @@ class CommentAdmin(ReadOnlyRecords, admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyRecords, admin.ModelAdmin):
-    list_display = ["filename", "ticket", "content_type", "size", "uploaded_by", "created_at"]
+    list_display = ["filename", "ticket", "content_type", "size", "scan_status", "uploaded_by", "created_at"]
+    list_filter = ["scan_status"]
     list_select_related = ["ticket", "uploaded_by"]
     search_fields = ["ticket__number", "filename"]
 

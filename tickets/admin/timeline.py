@@ -49,6 +49,11 @@ def event_text(event: TicketEvent) -> str:
         return _("A reply after the reopen window opened %(number)s") % {"number": event.new_value}
     if kind == EventKind.COMMENT_ADDED:
         return _("Added an internal note") if event.is_internal else _("Added a reply")
+    if kind == EventKind.ATTACHMENT_DELETED and event.metadata.get("reason") == "infected":
+        return _("Deleted %(name)s: the virus scanner found %(signature)s") % {
+            "name": event.old_value,
+            "signature": event.metadata.get("detail", "a virus"),
+        }
     if kind in (EventKind.ATTACHMENT_ADDED, EventKind.ATTACHMENT_DELETED):
         name = event.new_value or event.old_value
         return (_("Attached %(name)s") if kind == EventKind.ATTACHMENT_ADDED else _("Removed %(name)s")) % {

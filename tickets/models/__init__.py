@@ -1,5 +1,5 @@
 from tickets.models.canned import PLACEHOLDERS, CannedResponse
-from tickets.models.conversation import Attachment, Comment
+from tickets.models.conversation import Attachment, Comment, ScanStatus
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.guest import GuestLink
 from tickets.models.notification import EmailOutbox, EmailStatus, Notification, NotificationKind, NotificationPreference
@@ -26,6 +26,7 @@ __all__ = [
     "GuestLink",
     "SLAPolicy",
     "SatisfactionRating",
+    "ScanStatus",
     "SLATarget",
     "Tag",
     "Ticket",

@@ -24,6 +24,7 @@ from accounts.models import User
 from helpdesk.errors import HelpdeskError
 from tickets import workflow
 from tickets.choices import Status
+from tickets.files import attachment_response
 from tickets.models import Attachment, Comment, EventKind, SatisfactionRating, Ticket
 from tickets.portal.forms import RatingForm, ReopenForm, ReplyForm
 from tickets.services import attachment_add, comment_add, ticket_rate, ticket_reopen, ticket_resolve
@@ -74,6 +75,15 @@ def timeline(ticket: Ticket) -> list[dict[str, Any]]:
     events = ticket.events.filter(is_internal=False, kind__in=list(PUBLIC_EVENTS)).order_by("created_at", "id")
     entries += [{"kind": "event", "at": e.created_at, "item": e, "text": _event_line(e)} for e in events]
     return sorted(entries, key=lambda entry: (entry["at"], entry["kind"] != "event", entry["item"].pk))
+
+
+def file_download(request: HttpRequest, attachment: Attachment, back: str) -> HttpResponse:
+    """The file, or a page saying why the virus scan withholds it (waiting, or deleted)."""
+    try:
+        return attachment_response(attachment)
+    except HelpdeskError as exc:
+        context = {"attachment": attachment, "message": exc.message, "back": back}
+        return render(request, "portal/file_withheld.html", context, status=exc.http_status)
 
 
 def can_reopen(ticket: Ticket, now=None) -> bool:

@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from helpdesk.errors import HelpdeskError, NotFound
-from tickets.files import attachment_response
 from tickets.models import Attachment, GuestLink
-from tickets.portal.conversation import ticket_page
+from tickets.portal.conversation import file_download, ticket_page
 from tickets.portal.forms import GuestRenewForm, GuestTicketForm
 from tickets.services import attachment_add
 from tickets.services.guests import guest_link_renew, guest_link_resolve, guest_link_revoke, guest_ticket_create
@@ -101,4 +100,4 @@ def guest_attachment(request: HttpRequest, token: str, file_pk: int) -> HttpResp
     attachment = get_object_or_404(Attachment.objects.select_related("comment"), pk=file_pk, ticket_id=link.ticket_id)
     if attachment.comment_id and attachment.comment.is_internal:
         raise Http404
-    return attachment_response(attachment)
+    return file_download(request, attachment, back=reverse("portal:guest-ticket", args=[token]))

@@ -19,9 +19,8 @@ from helpdesk.errors import HelpdeskError
 from tickets import access, workflow
 from tickets.api.filters import search_condition
 from tickets.choices import Channel
-from tickets.files import attachment_response
 from tickets.models import Attachment, Ticket
-from tickets.portal.conversation import status_words, ticket_page
+from tickets.portal.conversation import file_download, status_words, ticket_page
 from tickets.portal.forms import NewTicketForm, TicketFilterForm
 from tickets.selectors import tickets_visible_to
 from tickets.services import attachment_add, ticket_create
@@ -118,4 +117,4 @@ def attachment_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResp
         raise Http404
     if not access.can_view_attachment(request.user, attachment):
         raise Http404
-    return attachment_response(attachment)
+    return file_download(request, attachment, back=reverse("portal:ticket", args=[ticket.pk]))

@@ -16,8 +16,9 @@ from accounts.models import User
 from helpdesk.errors import NotFound, PayloadTooLarge, PermissionDenied, UnsupportedMediaType, ValidationFailed
 from tickets import access
 from tickets.files import ALLOWED_TYPES, detect_content_type
-from tickets.models import Attachment, Comment, EventKind, Ticket
-from tickets.services.common import lock_ticket, record, touch
+from tickets.models import Attachment, Comment, EventKind, ScanStatus, Ticket
+from tickets.services.common import lock_ticket, record, record_file_removed, touch
+from tickets.services.scanning import scan_later, upload_scan
 
 
 def safe_filename(name: str) -> str:
@@ -49,10 +50,11 @@ def _check_can_attach(actor: User, ticket: Ticket, comment: Comment | None) -> N
         raise PermissionDenied("You may not add files to this ticket.")
 
 
-def attachment_check(upload: UploadedFile | None) -> tuple[str, str]:
+def attachment_check(upload: UploadedFile | None, *, scan: bool = True) -> tuple[str, str]:
     """The safe file name and detected type of an upload, or the reason it is refused.
 
-    Lets a form check several files before anything is saved.
+    Lets a form check several files before anything is saved. With virus scanning on, the
+    file is scanned last (``upload_scan``): an infected one is refused here too.
     """
     if upload is None:
         raise ValidationFailed.on("file", "Choose a file to upload.")
@@ -65,6 +67,8 @@ def attachment_check(upload: UploadedFile | None) -> tuple[str, str]:
         allowed = ", ".join(sorted(ext.lstrip(".").upper() for ext in ALLOWED_TYPES))
         detail = f"{filename} is not an allowed file type, or its content does not match its name. Allowed: {allowed}."
         raise UnsupportedMediaType(detail, {"file": [detail]})
+    if scan:
+        upload_scan(upload, filename)
     return filename, content_type
 
 
@@ -78,12 +82,15 @@ def attachment_add(
 ) -> Attachment:
     """Store an uploaded file on a ticket (or one of its comments).
 
-    Refuses files over ``ATTACHMENT_MAX_BYTES`` (413) and files whose content
-    is not of an allowed type matching their extension (415); stores nothing then.
+    Refuses files over ``ATTACHMENT_MAX_BYTES`` (413), files whose content is not of an
+    allowed type matching their extension (415) and, with virus scanning on, infected files
+    (422); stores nothing then. A file clamd could not scan yet is stored as pending.
     """
     now = now or timezone.now()
-    filename, content_type = attachment_check(upload)
+    filename, content_type = attachment_check(upload, scan=False)
     _check_can_attach(actor, ticket, comment)
+    # Scanned once the actor may attach here (a form has scanned it already: the verdict is kept).
+    verdict = upload_scan(upload, filename)
     attachment = Attachment(
         ticket=ticket,
         comment=comment,
@@ -93,6 +100,8 @@ def attachment_add(
         size=upload.size,
         sha256=_sha256(upload),
         created_at=now,
+        scan_status=verdict.status,
+        scanned_at=verdict.scanned_at,
     )
     # Stored before the transaction: no network call (S3) while rows are locked.
     attachment.file.save(filename, upload, save=False)
@@ -114,6 +123,8 @@ def attachment_add(
                 size=attachment.size,
             )
             touch(locked, now, set())
+            if verdict.status == ScanStatus.PENDING:
+                scan_later(attachment)
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)
         raise
@@ -128,16 +139,5 @@ def attachment_delete(*, actor: User, attachment: Attachment, now: datetime | No
     if not access.can_delete_attachment(actor, attachment):
         raise PermissionDenied("Only the uploader or an admin can delete a file.")
     with transaction.atomic():
-        internal = attachment.comment is not None and attachment.comment.is_internal
-        record(
-            attachment.ticket,
-            EventKind.ATTACHMENT_DELETED,
-            actor=actor,
-            now=now,
-            old=attachment.filename,
-            internal=internal,
-            attachment_id=attachment.pk,
-        )
-        stored = attachment.file
+        record_file_removed(attachment, actor=actor, now=now)
         attachment.delete()
-        transaction.on_commit(lambda: stored.storage.delete(stored.name))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.errors import NotFound, PreconditionFailed
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Attachment, EventKind, Ticket, TicketEvent
 
 
 def lock_ticket(ticket: Ticket | int, *, expected_version: int | None = None) -> Ticket:
@@ -61,3 +62,19 @@ def record(
         metadata={k: v for k, v in metadata.items() if v not in (None, "")},
         created_at=now or timezone.now(),
     )
+
+
+def record_file_removed(attachment: Attachment, *, actor: User | None, now: datetime, **metadata: Any) -> None:
+    """Record a file's removal on its ticket (internal when its note is) and delete its bytes after the commit."""
+    record(
+        attachment.ticket,
+        EventKind.ATTACHMENT_DELETED,
+        actor=actor,
+        now=now,
+        old=attachment.filename,
+        internal=attachment.comment is not None and attachment.comment.is_internal,
+        attachment_id=attachment.pk,
+        **metadata,
+    )
+    stored = attachment.file
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))

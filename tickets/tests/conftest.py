@@ -2,6 +2,7 @@
 
 import pytest
 
+from tickets.tests.clamd_server import clamd_down, clamd_server, virus_scan  # noqa: F401 - fixtures
 from tickets.tests.merging import new_ticket
 
 

@@ -34,9 +34,17 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "sha256",
             "uploaded_by",
             "created_at",
+            "scan_status",
+            "scanned_at",
             "download_url",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "scan_status": {
+                "help_text": "The virus scan (VIRUS_SCAN_ENABLED): with scanning on, only a clean file downloads; "
+                "pending waits for clamd; infected and unscannable files were deleted."
+            }
+        }
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, attachment: Attachment) -> str:

@@ -47,11 +47,15 @@ class TicketAttachmentsView(generics.GenericAPIView):
 
     @extend_schema(
         summary="Upload a file (multipart field 'file'; 50 MB at most; seed 004's types, checked on the content)",
+        description="With virus scanning on, the file is scanned first: an infected file is refused (422, "
+        "INFECTED_FILE) and nothing is kept; when clamd cannot be reached it is kept with scan_status "
+        "'pending' and downloads only once a later scan finds it clean.",
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={
             201: AttachmentSerializer,
             413: OpenApiResponse(description="PAYLOAD_TOO_LARGE"),
             415: OpenApiResponse(description="UNSUPPORTED_MEDIA_TYPE"),
+            422: OpenApiResponse(description="INFECTED_FILE: the virus scanner found something; nothing was kept"),
             **WRITE_ERRORS,
         },
     )
@@ -86,7 +90,15 @@ class AttachmentViewSet(viewsets.GenericViewSet):
             raise Http404
         return attachment
 
-    @extend_schema(summary="Download the file", responses={(200, "*/*"): OpenApiTypes.BINARY, **ERRORS})
+    @extend_schema(
+        summary="Download the file",
+        responses={
+            (200, "*/*"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description="SCAN_PENDING: not scanned clean yet (virus scanning on)"),
+            410: OpenApiResponse(description="FILE_REMOVED: deleted by the virus scanner"),
+            **ERRORS,
+        },
+    )
     def retrieve(self, request: Request, pk: str) -> FileResponse:
         return attachment_response(self.get_object())
 
