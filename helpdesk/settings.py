@@ -418,6 +418,9 @@ PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)
 
 # False: tickets get no SLA due times and the sweep records nothing (no at-risk, no breach).
 SLA_ENABLED = env_bool("SLA_ENABLED", True)
+# Seconds one SLA sweep works a backlog in rounds before leaving the rest to the next run (beat: every
+# minute); under the task's 60 s soft time limit.
+SLA_SWEEP_BUDGET_SECONDS = env_int("SLA_SWEEP_BUDGET_SECONDS", 40, minimum=1)
 # False: notifications and their email rows are still recorded, but no email leaves; rows made
 # meanwhile stay "held" and are not sent when it is turned back on (no flood of stale email).
 NOTIFICATIONS_ENABLED = env_bool("NOTIFICATIONS_ENABLED", True)

@@ -7,6 +7,7 @@ itself calls into ``tickets.services.sla`` on every status change.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -37,7 +38,9 @@ def _claim(condition: Q, order_by: str, batch_size: int) -> list[Ticket]:
     )
 
 
-def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, int]:
+def sla_sweep(
+    *, now: datetime | None = None, batch_size: int = 1000, budget_seconds: float | None = None
+) -> dict[str, int]:
     """Record every clock now at risk or breached, each exactly once, and tell who must know.
 
     Set-based and safe to run twice at once: rows are claimed under ``SKIP
@@ -45,11 +48,26 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str
     not yet marked are claimed. A resolution breach also does what its policy
     asks: notify the team lead, raise the priority one step, escalate. With ``SLA_ENABLED``
     off it records nothing.
+
+    Work goes in rounds of at most ``batch_size`` clocks of each kind, one transaction each, until
+    a round finds nothing or ``budget_seconds`` (``SLA_SWEEP_BUDGET_SECONDS``) are spent: a backlog
+    is worked off within the run's time, whatever its size, and what is left waits for the next run.
     """
     now = now or timezone.now()
     counts = {"at_risk": 0, "breached": 0}
     if not settings.SLA_ENABLED:
         return counts
+    budget = settings.SLA_SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    while True:
+        found = _sweep_round(now, batch_size, counts)
+        if not found or time.monotonic() >= deadline:
+            return counts
+
+
+def _sweep_round(now: datetime, batch_size: int, counts: dict[str, int]) -> int:
+    """One transaction: up to ``batch_size`` clocks of each kind recorded; how many were."""
+    found = 0
     with transaction.atomic():
         for metric, running in _METRICS.items():
             for state, kind in (("at_risk", EventKind.SLA_AT_RISK), ("breached", EventKind.SLA_BREACHED)):
@@ -86,7 +104,8 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str
                     for ticket in claimed:
                         _breach_actions(ticket, now)
                 counts[state] += len(events)
-    return counts
+                found += len(claimed)
+    return found
 
 
 def _breach_actions(ticket: Ticket, now: datetime) -> None:

@@ -111,3 +111,35 @@ def test_two_sweeps_at_once_notify_each_breach_once(customer, agent):
         thread.join(timeout=60)
     assert TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count() == 40
     assert Notification.objects.filter(kind=NotificationKind.SLA_BREACHED, recipient=agent).count() == 40
+
+
+@pytest.mark.django_db
+def test_a_backlog_larger_than_a_batch_is_worked_off_in_rounds_within_one_run(customer):
+    tickets = [
+        services.ticket_create(actor=customer, subject=f"Backlog {n}", category=category(), priority="low", now=T0)
+        for n in range(7)
+    ]
+
+    with time_machine.travel(T0 + 30 * 24 * H, tick=False):
+        counts = services.sla_sweep(batch_size=2)
+
+    # Both clocks of all 7, in rounds of at most 2 of each kind, each recorded once.
+    assert counts == {"at_risk": 0, "breached": 14}
+    breached = TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED)
+    assert sorted(breached.values_list("ticket_id", "field")) == sorted(
+        (ticket.pk, metric) for ticket in tickets for metric in ("first_response", "resolution")
+    )
+
+
+@pytest.mark.django_db
+def test_a_run_stops_when_its_time_is_spent_and_the_next_goes_on(customer):
+    for n in range(5):
+        services.ticket_create(actor=customer, subject=f"Backlog {n}", category=category(), priority="low", now=T0)
+
+    with time_machine.travel(T0 + 30 * 24 * H, tick=False):
+        first = services.sla_sweep(batch_size=1, budget_seconds=0)  # one round, then the time is up
+        rest = services.sla_sweep(batch_size=100)
+
+    assert first == {"at_risk": 0, "breached": 2}  # one clock of each kind
+    assert rest == {"at_risk": 0, "breached": 8}
+    assert TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count() == 10
