@@ -18,22 +18,23 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from django.db.models import F, QuerySet
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
-from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from helpdesk.api.pagination import parse_ordering
 from tickets.models import Ticket
+from tickets.models.ticket import SLA_STATE_FIELDS, sla_state_of
 
 CSV_MEDIA_TYPE = "text/csv"
 # A chunk of tickets per query (and per round of prefetches): memory stays bounded.
-EXPORT_CHUNK_SIZE = 500
+EXPORT_CHUNK_SIZE = 2000
 # A spreadsheet would run a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -130,36 +131,61 @@ TICKET_COLUMNS = [
     "sla_state",
 ]
 
-_datetime = serializers.DateTimeField()
+# Read as values, not models: a million rows must stream in under a minute (issue 17).
+_ROW_VALUES = (
+    "pk",
+    "number",
+    "subject",
+    "category__slug",
+    "requester__email",
+    "assignee__email",
+    "team__name",
+    "organization__name",
+    "channel",
+    "created_at",
+    "updated_at",
+    "first_response_due_at",
+    "first_responded_at",
+    *(name for name in SLA_STATE_FIELDS if name not in ("status",)),
+    "status",
+    "priority",
+)
 
 
-def _when(value: datetime | None) -> str:
-    # The same text the JSON list gives for the same instant.
-    return _datetime.to_representation(value) if value is not None else ""
+def _iso(tz):
+    """The text the JSON list gives for an instant (DRF's DateTimeField in ``tz``), made once per export."""
+
+    def when(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        text = value.astimezone(tz).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return when
 
 
-def _ticket_row(ticket: Ticket, now: datetime) -> list[Any]:
+def _ticket_row(row: dict[str, Any], tags: list[str], now: datetime, when) -> list[Any]:
     return [
-        ticket.pk,
-        ticket.number,
-        ticket.subject,
-        ticket.status,
-        ticket.priority,
-        ticket.category.slug,
-        ticket.requester.email,
-        ticket.assignee.email if ticket.assignee_id else "",
-        ticket.team.name if ticket.team_id else "",
-        ticket.organization.name if ticket.organization_id else "",
-        ticket.channel,
-        sorted(tag.name for tag in ticket.tags.all()),
-        _when(ticket.created_at),
-        _when(ticket.updated_at),
-        _when(ticket.first_response_due_at),
-        _when(ticket.resolution_due_at),
-        _when(ticket.first_responded_at),
-        _when(ticket.resolved_at),
-        _when(ticket.closed_at),
-        ticket.sla_state(now).value,
+        row["pk"],
+        row["number"],
+        row["subject"],
+        row["status"],
+        row["priority"],
+        row["category__slug"],
+        row["requester__email"],
+        row["assignee__email"] or "",
+        row["team__name"] or "",
+        row["organization__name"] or "",
+        row["channel"],
+        tags,
+        when(row["created_at"]),
+        when(row["updated_at"]),
+        when(row["first_response_due_at"]),
+        when(row["resolution_due_at"]),
+        when(row["first_responded_at"]),
+        when(row["resolved_at"]),
+        when(row["closed_at"]),
+        sla_state_of(row, now).value,
     ]
 
 
@@ -174,7 +200,13 @@ def in_list_order(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def ticket_csv_rows(tickets: QuerySet[Ticket]) -> Iterator[list[Any]]:
-    """Every ticket of the filtered list, in the list's order, read in chunks (prefetches per chunk)."""
-    now = timezone.now()
-    for ticket in in_list_order(tickets).iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield _ticket_row(ticket, now)
+    """Every ticket of the filtered list, in the list's order, read as values in chunks (tags per chunk)."""
+    now, when = timezone.now(), _iso(timezone.get_current_timezone())
+    rows = in_list_order(tickets).values(*_ROW_VALUES).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    while chunk := list(islice(rows, EXPORT_CHUNK_SIZE)):
+        tags: dict[int, list[str]] = {}
+        pairs = Ticket.tags.through.objects.filter(ticket_id__in=[row["pk"] for row in chunk])
+        for ticket_id, name in pairs.values_list("ticket_id", "tag__name"):
+            tags.setdefault(ticket_id, []).append(name)
+        for row in chunk:
+            yield _ticket_row(row, sorted(tags.get(row["pk"], ())), now, when)
