@@ -13,12 +13,27 @@ from tickets.access import can_see_internal, visibility_filter
 from tickets.models import Attachment, Comment, SLAPolicy, Ticket, TicketEvent
 from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 
+# What a ticket's pages show beside it, each read by id (``prefetch_related_objects`` for one ticket).
+TICKET_RELATED = (
+    "category",
+    "requester",
+    "assignee",
+    "team",
+    "organization",
+    "sla_policy__calendar__hours",
+    "sla_policy__calendar__holidays",
+    "tags",
+)
+
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
-    """Every ticket ``user`` may see, ready for lists and detail pages."""
-    queryset = Ticket.objects.select_related(
-        "category", "requester", "assignee", "team", "organization", "sla_policy__calendar"
-    ).prefetch_related("tags", "sla_policy__calendar__hours", "sla_policy__calendar__holidays")
+    """Every ticket ``user`` may see, ready for lists and detail pages.
+
+    The related rows come by id, one short query per table, not joined in: planning an 8-table
+    join cost PostgreSQL 12 ms a request at a million tickets, against 0.1 ms for the ticket table
+    alone and 0.5 ms to run it (issue 17).
+    """
+    queryset = Ticket.objects.prefetch_related(*TICKET_RELATED)
     condition = visibility_filter(user)
     return queryset if condition is None else queryset.filter(condition)
 

@@ -202,7 +202,7 @@ def in_list_order(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def ticket_csv_rows(tickets: QuerySet[Ticket]) -> Iterator[list[Any]]:
     """Every ticket of the filtered list, in the list's order, read as values in chunks (tags per chunk)."""
     now, when = timezone.now(), _iso(timezone.get_current_timezone())
-    rows = in_list_order(tickets).values(*_ROW_VALUES).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    rows = in_list_order(tickets).prefetch_related(None).values(*_ROW_VALUES).iterator(chunk_size=EXPORT_CHUNK_SIZE)
     while chunk := list(islice(rows, EXPORT_CHUNK_SIZE)):
         tags: dict[int, list[str]] = {}
         pairs = Ticket.tags.through.objects.filter(ticket_id__in=[row["pk"] for row in chunk])

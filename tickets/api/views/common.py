@@ -15,8 +15,8 @@ from tickets.selectors import tickets_visible_to
 
 
 def visible_ticket(request: Request, pk: Any) -> Ticket:
-    """The ticket if the caller may see it; 404 otherwise, whether or not it exists."""
-    return get_object_or_404(tickets_visible_to(request.user), pk=pk)
+    """The ticket if the caller may see it, without its related rows; 404 otherwise, whether or not it exists."""
+    return get_object_or_404(tickets_visible_to(request.user).prefetch_related(None), pk=pk)
 
 
 def etag(ticket: Ticket) -> str:

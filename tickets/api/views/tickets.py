@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpResponseBase
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +39,7 @@ from tickets.api.serializers import (
 from tickets.api.views.common import etag, expected_version, ticket_response, visible_ticket
 from tickets.choices import Channel
 from tickets.models import Category, Ticket
-from tickets.selectors import events_visible_to, tickets_visible_to
+from tickets.selectors import TICKET_RELATED, events_visible_to, tickets_visible_to
 
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False, description='The ETag you read, e.g. "3"; 412 if stale.'
@@ -128,6 +128,7 @@ class TicketViewSet(CSVFormatMixin, viewsets.GenericViewSet):
         ticket = visible_ticket(request, pk)
         if request.headers.get("If-None-Match") == etag(ticket):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(ticket)})
+        prefetch_related_objects([ticket], *TICKET_RELATED)
         return ticket_response(request, ticket, reload=False)
 
     @extend_schema(
