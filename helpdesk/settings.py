@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-prune": {"task": "helpdesk.tasks.idempotency_keys_prune", "schedule": 3600.0},
     # helpdesk/liveness.py: HEARTBEAT_SECONDS; an old heartbeat must not pass for a fresh one.
     "heartbeat": {"task": "helpdesk.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 60}},
+    "live-presence-prune": {"task": "tickets.tasks.presence_prune", "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------
@@ -402,6 +403,12 @@ REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60, minimum=0)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 # Portal sign-ups stay inactive until the customer opens the link emailed to them.
 PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)
+
+# --- Live alerts (tickets/live/) --------------------------------------------
+# Seconds between an open page's looks at the database when there is no Redis to wake it.
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 2, minimum=1)
+# Seconds one live stream stays open before the browser reconnects (bounds a deploy's wait too).
+LIVE_STREAM_MAX_SECONDS = env_int("LIVE_STREAM_MAX_SECONDS", 300, minimum=5)
 
 # --- Integrations -----------------------------------------------------------
 

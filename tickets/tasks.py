@@ -5,6 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from tickets import services
+from tickets.live import presence
 from tickets.services import notifications
 
 
@@ -35,3 +36,9 @@ def deliver_notification_email(notification_id: int) -> bool:
 def notifications_relay() -> int:
     """Deliver what the broker missed: emails still waiting in the outbox."""
     return notifications.notifications_relay()
+
+
+@shared_task
+def presence_prune() -> int:
+    """Forget who was viewing a ticket on a live stream that died without closing."""
+    return presence.presence_prune()
