@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 PREFIX = "helpdesk:live:"
 WARN_EVERY_SECONDS = 60.0
 
-_client: redis.Redis | None = None
+_clients: dict[str, redis.Redis] = {}
 _client_lock = threading.Lock()
 _last_warning = {"send": 0.0, "listen": 0.0}
 
@@ -47,11 +47,12 @@ def _warn(which: str, message: str, *args: object) -> None:
 
 
 def _sync_client() -> redis.Redis:
-    global _client
+    # One pool per URL for the process (the URL only changes in tests).
     with _client_lock:
-        if _client is None:
-            _client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
-        return _client
+        url = settings.REDIS_URL
+        if url not in _clients:
+            _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        return _clients[url]
 
 
 def send_now(channels: Iterable[str]) -> int:
