@@ -1,68 +1,106 @@
-/* Live alerts (tickets/live/stream.py): new alerts appear as notes in the corner without a reload,
-   and on a console ticket page a line names the other agents who have it open.
-   EventSource reconnects by itself and sends Last-Event-ID, so nothing is missed across a reconnect. */
+/* Live alerts (tickets/live/stream.py): new alerts appear as notes in the corner without a reload, the
+   header counts the unread ones, and on a console ticket page a line names the other agents who have it open.
+   EventSource reconnects by itself and sends Last-Event-ID, so nothing is missed across a reconnect.
+   Opening or dismissing a note marks it read through the API (/api/v1/notifications/). */
 (function () {
   "use strict";
   var script = document.currentScript;
   if (!script || !window.EventSource) return;
+  var API = "/api/v1/notifications/";
+  var MAX_SHOWN = 5;
   var presence = document.querySelector("[data-live-ticket]");
   var url = script.dataset.stream + (presence ? "?ticket=" + encodeURIComponent(presence.dataset.liveTicket) : "");
-  var MAX_SHOWN = 5;
   var unread = 0;
 
-  var region = document.createElement("section");
-  region.className = "live-alerts";
-  region.setAttribute("aria-label", "Live alerts");
-  var badge = document.createElement("p");
-  badge.className = "live-badge";
-  badge.hidden = true;
-  var list = document.createElement("ol");
-  list.className = "live-list";
-  list.setAttribute("role", "log");
-  list.setAttribute("aria-live", "polite");
-  region.appendChild(badge);
-  region.appendChild(list);
-
-  function mount() { document.body.appendChild(region); }
-  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
-
-  function showUnread() {
-    badge.hidden = unread < 1;
-    badge.textContent = unread === 1 ? "1 unread notification" : unread + " unread notifications";
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
   }
 
+  function csrf() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function post(path) {
+    return fetch(API + path, {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "X-CSRFToken": csrf(), "Accept": "application/json" },
+    }).catch(function () { /* the count corrects itself at the next page */ });
+  }
+
+  // The unread count, in the header: the console's user tools, or the portal's navigation.
+  var badge = el("span", "live-unread");
+  badge.hidden = true;
+  var count = el("span", "live-unread-count");
+  var readAll = el("button", "live-read-all", "mark all read");
+  readAll.type = "button";
+  readAll.addEventListener("click", function () {
+    post("read-all");
+    setUnread(0);
+    list.replaceChildren();
+  });
+  badge.append(count, " ", readAll);
+
+  function setUnread(value) {
+    unread = Math.max(0, value);
+    badge.hidden = unread < 1;
+    count.textContent = unread === 1 ? "1 unread alert" : unread + " unread alerts";
+  }
+
+  var region = el("section", "live-alerts");
+  region.setAttribute("aria-label", "Live alerts");
+  var list = el("ol", "live-list");
+  list.setAttribute("role", "log");
+  list.setAttribute("aria-live", "polite");
+  region.appendChild(list);
+
+  function mount() {
+    var tools = document.getElementById("user-tools");
+    var nav = document.querySelector(".pt-nav ul");
+    if (tools) {
+      tools.prepend(badge, " ");
+    } else if (nav) {
+      var item = el("li");
+      item.appendChild(badge);
+      nav.insertBefore(item, nav.querySelector(".pt-nav-user"));
+    } else {
+      region.prepend(badge);
+    }
+    document.body.appendChild(region);
+  }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+
   function addAlert(alert) {
-    var item = document.createElement("li");
-    item.className = "live-alert live-kind-" + alert.kind;
+    var item = el("li", "live-alert live-kind-" + alert.kind);
     item.dataset.alertId = alert.id;
-    var label = document.createElement("strong");
-    label.textContent = alert.label;
-    var link = document.createElement("a");
+    var link = el("a", "", alert.title);
     link.href = alert.url;
-    link.textContent = alert.title;
-    var body = document.createElement("span");
-    body.className = "live-body";
-    body.textContent = alert.body;
-    var close = document.createElement("button");
+    var close = el("button", "live-close", "\u00d7");
     close.type = "button";
-    close.className = "live-close";
     close.setAttribute("aria-label", "Dismiss");
-    close.textContent = "\u00d7";
-    close.addEventListener("click", function () { item.remove(); });
-    item.append(label, link, body, close);
+    function read() {
+      if (item.dataset.read) return;
+      item.dataset.read = "1";
+      post(alert.id + "/read");
+      setUnread(unread - 1);
+    }
+    link.addEventListener("click", read);
+    close.addEventListener("click", function () { read(); item.remove(); });
+    item.append(el("strong", "", alert.label), link, el("span", "live-body", alert.body), close);
     list.prepend(item);
     while (list.children.length > MAX_SHOWN) list.lastElementChild.remove();
   }
 
   var source = new EventSource(url);
   source.addEventListener("hello", function (event) {
-    unread = JSON.parse(event.data).unread || 0;
-    showUnread();
+    setUnread(JSON.parse(event.data).unread || 0);
   });
   source.addEventListener("alert", function (event) {
     addAlert(JSON.parse(event.data));
-    unread += 1;
-    showUnread();
+    setUnread(unread + 1);
   });
   source.addEventListener("presence", function (event) {
     if (!presence) return;
