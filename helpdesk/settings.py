@@ -117,7 +117,9 @@ TEMPLATES = [
 _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", _DEFAULT_DATABASE_URL)
 try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    # 0 by default: the web runs under ASGI, where each request's connection lives in a thread of its own,
+    # and a kept connection would stay open behind every thread (Django's advice for ASGI).
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django can use: {exc}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
