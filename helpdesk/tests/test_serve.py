@@ -93,7 +93,7 @@ SESSION_SCRIPT = """
 from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from accounts.models import User
-user = User.objects.create_user(email="live@example.com", password="x-unused-9f3k", role="agent", full_name="Live Agent")
+user = User.objects.create_user(email="live@example.com", role="agent", full_name="Live Agent")
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "accounts.backends.ThrottledModelBackend"

@@ -9,8 +9,22 @@
   var API = "/api/v1/notifications/";
   var MAX_SHOWN = 5;
   var presence = document.querySelector("[data-live-ticket]");
-  var url = script.dataset.stream + (presence ? "?ticket=" + encodeURIComponent(presence.dataset.liveTicket) : "");
+  var KEY = "helpdesk-live-after";
+  var params = [];
+  if (presence) params.push("ticket=" + encodeURIComponent(presence.dataset.liveTicket));
+  // Moving from page to page in one tab: the next page's stream resumes where this one stopped,
+  // so an alert that came in between is not lost (only for a recent hand-over, never a stale one).
+  var saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (error) { saved = null; }
+  if (saved && saved.id && Date.now() - saved.at < 60000) params.push("after=" + encodeURIComponent(saved.id));
+  var url = script.dataset.stream + (params.length ? "?" + params.join("&") : "");
   var unread = 0;
+  var lastId = "";
+
+  function remember(id) {
+    if (id) lastId = id;
+    try { sessionStorage.setItem(KEY, JSON.stringify({ id: lastId, at: Date.now() })); } catch (error) { /* private mode */ }
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -96,9 +110,11 @@
 
   var source = new EventSource(url);
   source.addEventListener("hello", function (event) {
+    remember(event.lastEventId);
     setUnread(JSON.parse(event.data).unread || 0);
   });
   source.addEventListener("alert", function (event) {
+    remember(event.lastEventId);
     addAlert(JSON.parse(event.data));
     setUnread(unread + 1);
   });
@@ -108,5 +124,8 @@
     presence.hidden = viewers.length === 0;
     presence.textContent = viewers.length ? "Also viewing: " + viewers.join(", ") : "";
   });
-  window.addEventListener("pagehide", function () { source.close(); });
+  window.addEventListener("pagehide", function () {
+    source.close();
+    if (lastId) remember(lastId);
+  });
 })();

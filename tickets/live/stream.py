@@ -2,7 +2,8 @@
 
 ``GET /live/stream`` (``?ticket=<id>`` on a console ticket page) answers ``text/event-stream``:
 
-- ``hello``: once, ``{"unread": n, "mode": "redis" | "database"}``;
+- ``hello``: once, ``{"unread": n, "mode": "redis" | "database"}``, its id the alert id the stream
+  starts after, so even a reconnect before the first alert resumes from there;
 - ``alert``: a new in-app notification, with the notification's id as the event id, so the
   browser's automatic reconnect sends ``Last-Event-ID`` and resumes exactly after it;
 - ``presence``: ``{"ticket": id, "viewers": ["Alex Agent", ...]}`` whenever the others viewing
@@ -91,7 +92,13 @@ def _look(user: User, after: int, ticket: Any, touch: str | None) -> tuple[list[
 
 async def _events(user: User, resume: int | None, ticket_id: int | None) -> AsyncIterator[bytes]:
     connection = uuid.uuid4().hex
-    after, unread, ticket = await _db(_prepare, user, resume, ticket_id, connection)
+    try:
+        after, unread, ticket = await _db(_prepare, user, resume, ticket_id, connection)
+    except DatabaseError as exc:
+        # The database is away: end here; the browser tries again after its retry interval.
+        logger.warning("Live stream for user %s not started: database unavailable (%s).", user.pk, exc)
+        yield f"retry: {RETRY_MS * 3}\n\n".encode()
+        return
     channels = [f"user:{user.pk}"] + ([presence.topic_of(ticket.pk)] if ticket is not None else [])
     listener = await live.Listener(channels).open()
     ends_at = time.monotonic() + settings.LIVE_STREAM_MAX_SECONDS
@@ -99,7 +106,7 @@ async def _events(user: User, resume: int | None, ticket_id: int | None) -> Asyn
     shown: list[str] | None = None
     failing = False
     try:
-        yield f"retry: {RETRY_MS}\n".encode() + _event("hello", {"unread": unread, "mode": _mode(listener)})
+        yield f"retry: {RETRY_MS}\n".encode() + _event("hello", {"unread": unread, "mode": _mode(listener)}, after)
         while time.monotonic() < ends_at:
             beat = time.monotonic() >= next_beat
             try:

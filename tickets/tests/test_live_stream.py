@@ -18,6 +18,7 @@ from django.test import AsyncClient
 
 from helpdesk.models import Presence
 from tickets import services
+from tickets.live.alerts import latest_alert_id
 from tickets.models import Notification, NotificationKind, Ticket
 from tickets.tests.factories import category
 
@@ -116,6 +117,8 @@ def test_an_alert_reaches_the_open_stream_with_its_id(fast, ticket, customer, ag
             hello = await stream.next_event("hello")
             assert hello["data"]["mode"] == "database"
             assert hello["data"]["unread"] == 1  # the ticket's creation, before the page opened: not resent
+            # The id to resume after, even if the line drops before the first alert.
+            assert hello["id"] == str(await sync_to_async(latest_alert_id)(agent))
             await sync_to_async(reply)(ticket.pk, customer, "Still broken after the restart.")
             alert = await stream.next_event("alert")
         finally:
@@ -129,13 +132,18 @@ def test_an_alert_reaches_the_open_stream_with_its_id(fast, ticket, customer, ag
     assert alert["data"]["url"] == f"/admin/tickets/ticket/{ticket.pk}/change/"
 
 
-def test_a_reconnect_resumes_after_last_event_id(fast, ticket, customer, agent):
+@pytest.mark.parametrize("how", ["Last-Event-ID", "after"])
+def test_a_reconnect_resumes_after_last_event_id(fast, ticket, customer, agent, how):
+    """The browser's reconnect sends the header; the next page of the same tab passes ``?after=``."""
     first = Notification.objects.get(recipient=agent).pk
     reply(ticket.pk, customer, "one")
     reply(ticket.pk, customer, "two")
 
     async def run():
-        stream = await open_stream(agent, headers={"Last-Event-ID": str(first)})
+        if how == "after":
+            stream = await open_stream(agent, f"/live/stream?after={first}")
+        else:
+            stream = await open_stream(agent, headers={"Last-Event-ID": str(first)})
         try:
             return [await stream.next_event("alert"), await stream.next_event("alert")]
         finally:
