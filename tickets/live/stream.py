@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
@@ -142,7 +143,10 @@ def _mode(listener: live.Listener) -> str:
 @require_GET
 async def stream(request: HttpRequest) -> HttpResponse:
     """The signed-in user's live alerts (and a ticket's viewers) as Server-Sent Events."""
-    user = await request.auser()
+    # Read on a pool thread whose connection is closed at once (not ``request.auser()``, whose connection
+    # would stay open in the request's thread for as long as the stream), then handed to the request log.
+    user = await _db(get_user, request)
+    request.user = user
     if not user.is_authenticated or not user.is_active:
         return JsonResponse(error_body(401, "Sign in to receive live alerts."), status=401)
     response = StreamingHttpResponse(

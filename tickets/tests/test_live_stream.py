@@ -92,6 +92,8 @@ async def open_stream(user, path: str = "/live/stream", headers: dict | None = N
 
 @pytest.fixture
 def fast(settings):
+    """Database mode (whatever ``REDIS_URL`` the run has), looking every second."""
+    settings.REDIS_URL = ""
     settings.LIVE_POLL_SECONDS = 1
 
 
