@@ -31,6 +31,9 @@ WARN_EVERY_SECONDS = 60.0
 _clients: dict[str, redis.Redis] = {}
 _client_lock = threading.Lock()
 _last_warning = {"send": 0.0, "listen": 0.0}
+# After a failed send, skip Redis this long rather than pay its timeout on every write (as helpdesk/cache.py does).
+OUTAGE_SECONDS = 2.0
+_send_skip_until = {"at": 0.0}
 
 
 def enabled() -> bool:
@@ -58,7 +61,7 @@ def _sync_client() -> redis.Redis:
 def send_now(channels: Iterable[str]) -> int:
     """Publish a wake-up on each channel at once; how many were sent (0 without Redis or when it is down)."""
     names = sorted(set(channels))
-    if not names or not enabled():
+    if not names or not enabled() or time.monotonic() < _send_skip_until["at"]:
         return 0
     try:
         pipe = _sync_client().pipeline(transaction=False)
@@ -66,6 +69,7 @@ def send_now(channels: Iterable[str]) -> int:
             pipe.publish(PREFIX + name, b"1")
         pipe.execute()
     except redis.RedisError as exc:
+        _send_skip_until["at"] = time.monotonic() + OUTAGE_SECONDS
         _warn("send", "Live alerts: could not signal Redis (%s: %s); open pages see it at their next poll.",
               type(exc).__name__, exc)  # fmt: skip
         return 0

@@ -37,6 +37,7 @@ from accounts.models import User
 from helpdesk import live
 from helpdesk.api.errors import error_body
 from tickets.live import alerts, presence
+from tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def _ticket_param(request: HttpRequest) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
-def _prepare(user: User, resume: int | None, ticket_id: int | None, connection: str) -> tuple[int, int, Any]:
+def _prepare(user: User, resume: int | None, ticket_id: int | None, connection: str) -> tuple[int, int, Ticket | None]:
     """The stream's start: the id to resume after, the unread count, and the ticket it shows presence for."""
     after = resume if resume is not None else alerts.latest_alert_id(user)
     ticket = presence.presence_ticket(user, ticket_id) if ticket_id is not None else None
@@ -83,7 +84,7 @@ def _prepare(user: User, resume: int | None, ticket_id: int | None, connection: 
     return after, alerts.unread_count(user), ticket
 
 
-def _look(user: User, after: int, ticket: Any, touch: str | None) -> tuple[list[dict], int, list[str] | None]:
+def _look(user: User, after: int, ticket: Ticket | None, touch: str | None) -> tuple[list[dict], int, list[str] | None]:
     if touch is not None:
         presence.presence_touch(connection=touch)
     found, after = alerts.alerts_after(user, after)
@@ -133,7 +134,10 @@ async def _events(user: User, resume: int | None, ticket_id: int | None) -> Asyn
     finally:
         await listener.close()
         if ticket is not None:
-            await _db(presence.presence_leave, ticket_id=ticket.pk, connection=connection)
+            try:
+                await _db(presence.presence_leave, ticket_id=ticket.pk, connection=connection)
+            except DatabaseError:
+                pass  # the row expires with the presence TTL and beat deletes it
 
 
 def _mode(listener: live.Listener) -> str:

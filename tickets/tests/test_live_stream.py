@@ -282,6 +282,7 @@ def test_with_redis_down_streams_poll_the_database_and_nothing_fails(fast, setti
 
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     live._last_warning.update(send=0.0, listen=0.0)
+    live._send_skip_until["at"] = 0.0
 
     async def run():
         stream = await open_stream(agent)
