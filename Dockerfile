@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# The product's image: gunicorn by default; `worker`, `beat` and `migrate` run the other processes
-# (bin/serve, the same entry point the tests start). Runtime requirements only: no test tools or browsers.
+# The product's image: the web (gunicorn with uvicorn workers, the site under ASGI) by default; `worker`,
+# `beat` and `migrate` run the other processes (bin/serve, the same entry point the tests start).
+# Runtime requirements only: no test tools or browsers.
 
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1

@@ -1,5 +1,6 @@
 """Rows every app shares: the ``Idempotency-Key`` of API requests that create (``helpdesk/api/idempotency.py``),
-and the heartbeat of the background processes (``helpdesk/liveness.py``)."""
+the heartbeat of the background processes (``helpdesk/liveness.py``), and who has a live page open on what
+(``tickets/live/``)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,23 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Presence(models.Model):
+    """One open live stream on a topic (``ticket:34``): who is looking at what, right now.
+
+    The stream writes its row when it opens, refreshes ``seen_at`` at each heartbeat and deletes
+    it when it closes; a row whose stream died without closing is ignored once ``seen_at`` is
+    older than the presence TTL, and beat deletes it later.
+    """
+
+    connection = models.CharField(max_length=32, primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=64)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["topic", "seen_at"], name="presence_topic_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.topic}"

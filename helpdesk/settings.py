@@ -119,7 +119,9 @@ TEMPLATES = [
 _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", _DEFAULT_DATABASE_URL)
 try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    # 0 by default: the web runs under ASGI, where each request's connection lives in a thread of its own,
+    # and a kept connection would stay open behind every thread (Django's advice for ASGI).
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django can use: {exc}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
@@ -209,6 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-prune": {"task": "helpdesk.tasks.idempotency_keys_prune", "schedule": 3600.0},
     # helpdesk/liveness.py: HEARTBEAT_SECONDS; an old heartbeat must not pass for a fresh one.
     "heartbeat": {"task": "helpdesk.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 60}},
+    "live-presence-prune": {"task": "tickets.tasks.presence_prune", "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------
@@ -437,6 +440,12 @@ CORS_PREFLIGHT_MAX_AGE = 3600
 INSTALLED_APPS.append("corsheaders")
 # Early, so a preflight is answered before anything else looks at it; after the request log.
 MIDDLEWARE.insert(1, "corsheaders.middleware.CorsMiddleware")
+
+# --- Live alerts (tickets/live/) --------------------------------------------
+# Seconds between an open page's looks at the database when there is no Redis to wake it.
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 2, minimum=1)
+# Seconds one live stream stays open before the browser reconnects (bounds a deploy's wait too).
+LIVE_STREAM_MAX_SECONDS = env_int("LIVE_STREAM_MAX_SECONDS", 300, minimum=5)
 
 # --- Integrations -----------------------------------------------------------
 

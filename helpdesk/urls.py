@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
     path("portal/", include("tickets.portal.urls")),
+    path("live/", include("tickets.live.urls")),
     path("portal/account/", include("accounts.portal.urls")),
     path("portal/account/profile/", portal_profile.profile, name="portal-profile"),
     path("admin/", admin.site.urls),

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
+from accounts.roles import STAFF_ROLES, Role
 from tickets import workflow
-from tickets.access import can_see_internal, visibility_filter
+from tickets.access import can_see_internal, can_view_ticket, visibility_filter
 from tickets.models import Attachment, Comment, SLAPolicy, Ticket, TicketEvent
 from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 
@@ -36,6 +37,15 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     queryset = Ticket.objects.prefetch_related(*TICKET_RELATED)
     condition = visibility_filter(user)
     return queryset if condition is None else queryset.filter(condition)
+
+
+def staff_who_may_see(ticket: Ticket) -> list[User]:
+    """The active staff who may see ``ticket`` (tickets/access.py), in id order."""
+    staff = User.objects.filter(is_active=True, role__in=sorted(STAFF_ROLES)).order_by("id")
+    if settings.AGENT_TICKET_VISIBILITY != "all" and ticket.team_id is None:
+        # An agent sees a ticket outside every team only when it is theirs: no query per agent for the rest.
+        staff = staff.filter(~Q(role=Role.AGENT) | Q(pk__in=[ticket.assignee_id, ticket.requester_id]))
+    return [user for user in staff if can_view_ticket(user, ticket)]
 
 
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from helpdesk.clamd import ClamdUnavailable
 from tickets import services
+from tickets.live import presence
 from tickets.services import notifications, outbox, scanning
 
 
@@ -43,3 +44,9 @@ def attachment_scan(attachment_id: int) -> str:
 def attachment_scan_sweep() -> dict[str, int]:
     """Scan what waits for a scan (pending first, then files stored while scanning was off)."""
     return scanning.attachment_scan_sweep()
+
+
+@shared_task
+def presence_prune() -> int:
+    """Forget who was viewing a ticket on a live stream that died without closing."""
+    return presence.presence_prune()

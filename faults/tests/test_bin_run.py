@@ -22,7 +22,7 @@ pytestmark = pytest.mark.fault
 # shutdown that no SIGTERM ends (as the prefork worker was on the file-system broker).
 PYTHON_STUB = """\
 #!/usr/bin/env bash
-case "$*" in *runserver*) exec sleep 600 ;; esac
+case "$*" in *uvicorn*) exec sleep 600 ;; esac
 exit 0
 """
 CELERY_STUB = """\

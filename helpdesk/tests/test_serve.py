@@ -87,3 +87,55 @@ def test_worker_starts_and_stops_on_sigterm(env):
         seen += worker.stdout.readline()
     assert "ready." in seen, seen
     assert stop_within(worker, 10) < 10
+
+
+SESSION_SCRIPT = """
+from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from accounts.models import User
+user = User.objects.create_user(email="live@example.com", role="agent", full_name="Live Agent")
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "accounts.backends.ThrottledModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
+
+def test_web_serves_a_live_stream_under_asgi_and_still_stops_within_10_s(env):
+    migrate = serve("migrate", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert migrate.wait(timeout=180) == 0, migrate.stderr.read()
+    made = subprocess.run(  # noqa: S603 - our own script
+        [str(ROOT / "bin" / "serve"), "python", "manage.py", "shell", "-c", SESSION_SCRIPT],
+        env=env, cwd=ROOT, text=True, capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    session_key = made.stdout.strip().splitlines()[-1]
+    web = serve("web", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    streams = []
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{env['PORT']}/health", timeout=2).close()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Two open streams on one worker process: an async view holds no worker, so both are served.
+        for _ in range(2):
+            stream = socket.create_connection(("127.0.0.1", int(env["PORT"])), timeout=10)
+            stream.sendall(
+                f"GET /live/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sessionid={session_key}\r\n\r\n".encode()
+            )
+            seen = b""
+            while b"event: hello" not in seen:
+                chunk = stream.recv(4096)
+                assert chunk, seen
+                seen += chunk
+            assert b"text/event-stream" in seen and b'"unread":0' in seen
+            streams.append(stream)
+        with urllib.request.urlopen(f"http://127.0.0.1:{env['PORT']}/health", timeout=5) as answer:  # noqa: S310
+            assert answer.status == 200
+    finally:
+        assert stop_within(web, 10) < 10
+        for stream in streams:
+            stream.close()

@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from helpdesk import live
 from helpdesk.queue import publish
 from tickets.models import (
     Comment,
@@ -72,13 +73,27 @@ def notifications_muted(who: str) -> Iterator[None]:
         _muted.reset(token)
 
 
-def notify(*, event: TicketEvent, kind: str, recipients: Iterable[User | None], exclude: User | None = None) -> int:
-    """Write one notification per recipient for ``event`` (their preferences allowing); return how many."""
-    return notify_many([(event, kind, [u for u in recipients if exclude is None or u is None or u.pk != exclude.pk])])
+def notify(
+    *,
+    event: TicketEvent,
+    kind: str,
+    recipients: Iterable[User | None],
+    exclude: User | None = None,
+    email: bool = True,
+) -> int:
+    """Write one notification per recipient for ``event`` (their preferences allowing); return how many.
+
+    ``email=False``: an in-app (live) alert only, whatever the email preference says.
+    """
+    others = [u for u in recipients if exclude is None or u is None or u.pk != exclude.pk]
+    return notify_many([(event, kind, others)], email=email)
 
 
-def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]]) -> int:
-    """``notify`` for many events at once: one preference query and one insert, whatever the count."""
+def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]], *, email: bool = True) -> int:
+    """``notify`` for many events at once: one preference query and one insert, whatever the count.
+
+    Open pages of the recipients hear of their in-app rows once the transaction commits (``helpdesk.live``).
+    """
     muted = _muted.get()
     if muted == "everyone":
         return 0
@@ -102,7 +117,7 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
     sending = settings.NOTIFICATIONS_ENABLED
     for event, kind, user in wanted:
         preference = preferences.get((user.pk, kind))
-        wants_email = preference.email if preference else True
+        wants_email = email and (preference.email if preference else True)
         wants_app = preference.in_app if preference else True
         if not (wants_email or wants_app):
             continue
@@ -123,6 +138,7 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]])
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    live.send(f"user:{row.recipient.pk}" for row in rows if row.in_app)
     event_ids = sorted({row.event.pk for row in rows if row.email_status == EmailStatus.PENDING})
     if event_ids:
         transaction.on_commit(lambda: enqueue_pending(event_ids=event_ids))

@@ -14,6 +14,7 @@ from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from tickets import access, workflow
 from tickets.choices import Channel, Environment, ImpactLevel, Priority, parse_choice, parse_priority
 from tickets.models import Category, EventKind, NotificationKind, Tag, Ticket
+from tickets.selectors import staff_who_may_see
 from tickets.services.common import lock_ticket, record, touch
 from tickets.services.notifications import notify
 from tickets.services.numbering import ticket_number_next
@@ -148,6 +149,10 @@ def ticket_create(
         team_members = list(team.members.all()) if team is not None else []
         notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=[requester])
         notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=team_members, exclude=actor)
+        if team is None and assignee is None:
+            # No team's queue: the staff who may see it hear in the app (a live alert), not by email.
+            staff = staff_who_may_see(ticket)
+            notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=staff, exclude=actor, email=False)
         if assignee is not None:
             ticket.assignee = assignee
             event = record(ticket, EventKind.ASSIGNED, actor=actor, now=now, field="assignee", new=assignee.email)

@@ -86,8 +86,12 @@ def test_preferences_turn_each_channel_off(customer, agent, team):
     NotificationPreference.objects.create(user=customer, kind=K.TICKET_CREATED, email=False, in_app=True)
     NotificationPreference.objects.create(user=agent, kind=K.TICKET_CREATED, email=False, in_app=False)
     services.ticket_create(actor=customer, subject="x", category=category(), team=None)
-    row = Notification.objects.get(kind=K.TICKET_CREATED)
+    row = Notification.objects.get(kind=K.TICKET_CREATED, recipient=customer)
     assert (row.recipient, row.email_status, row.in_app) == (customer, EmailStatus.SKIPPED, True)
+    # The agent turned both channels off; other staff hear of a ticket in no team's queue in the app only.
+    assert not Notification.objects.filter(recipient=agent).exists()
+    assert Notification.objects.filter(kind=K.TICKET_CREATED).exclude(recipient=customer).exists()
+    assert not Notification.objects.exclude(recipient=customer).exclude(email_status=EmailStatus.SKIPPED).exists()
 
 
 @pytest.mark.django_db
