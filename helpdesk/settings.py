@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "tickets",
     "integrations",
     "reports",
+    "kb",
 ]
 
 MIDDLEWARE = [
