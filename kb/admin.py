@@ -210,7 +210,8 @@ def article_link_panel(ticket: Ticket, user: User) -> tuple[str, dict] | None:
     Only published public articles are offered: the customer must be able to open the link.
     Registered in ``tickets.admin.console.TICKET_PAGE_PANELS``.
     """
-    matches = search_ranked(published_for_customers(), ticket.subject, any_word=True).only("title", "slug")[:5]
+    offered = published_for_customers().select_related(None).prefetch_related(None).only("title", "slug")
+    matches = search_ranked(offered, ticket.subject, any_word=True)[:5]
     rows = [{"title": article.title, "path": reverse("kb:article", args=[article.slug])} for article in matches]
     return "admin/kb/article_link_panel.html", {"suggestions": rows, "search_url": reverse("api:kb-article-list")}
 
