@@ -50,7 +50,6 @@ def article_create(
     title, body = _clean_text(title=title, body=body)
     article = Article(
         title=title,
-        slug=unique_slug(Article, title),
         body=body,
         body_html=render_markdown(body),
         category=category,
@@ -62,9 +61,18 @@ def article_create(
         raise PermissionDenied("Only team leads, managers and admins publish articles.")
     if publish:
         article.status, article.published_at = Article.Status.PUBLISHED, timezone.now()
-    with transaction.atomic():
-        article.save()
-        article.tags.set(tags_named(tags))
+    for attempt in range(3):
+        article.slug = unique_slug(Article, title)
+        try:
+            with transaction.atomic():
+                article.save()
+                article.tags.set(tags_named(tags))
+            return article
+        except IntegrityError:
+            # Another article took the same slug between the check and the insert: pick again.
+            article.pk = None
+            if attempt == 2:
+                raise
     return article
 
 
