@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import BooleanField, Count, FloatField, Q, QuerySet
+from django.db.models import BooleanField, Count, FloatField, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from accounts.models import User
-from kb.access import visibility_filter
-from kb.models import Article, Category
+from kb.access import can_see_stats, visibility_filter
+from kb.models import Article, Category, Feedback
 
 MAX_TERM = 200
 
@@ -83,3 +83,18 @@ def stats_rows(queryset: QuerySet[Article]) -> QuerySet[Article]:
         .prefetch_related(None)
         .only("id", "title", "slug", "status", "visibility", "view_count", "suggested_open_count", "updated_at")
     )
+
+
+def deflection_summary(user: User | AnonymousUser, limit: int = 10) -> dict | None:
+    """For the console's reports page: totals and the most viewed articles; None for who may not see it."""
+    if not can_see_stats(user):
+        return None
+    rows = stats_rows(Article.objects.all())
+    totals = rows.aggregate(views=Sum("view_count"), suggested_opens=Sum("suggested_open_count"))
+    votes = Feedback.objects.aggregate(
+        helpful_yes=Count("pk", filter=Q(helpful=True)), helpful_no=Count("pk", filter=Q(helpful=False))
+    )
+    return {
+        "totals": {key: value or 0 for key, value in {**totals, **votes}.items()},
+        "rows": list(rows.order_by("-view_count", "-id")[:limit]),
+    }

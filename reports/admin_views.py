@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Team
+from kb.selectors import deflection_summary
 from reports.metrics.aging import BUCKETS, PRIORITIES
 from reports.params import parse_params
 from reports.registry import REPORTS, run_report
@@ -107,6 +108,7 @@ def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
             name.replace("-", "_"): "/api/v1/reports/{}?{}".format(name, urlencode(_query(request, format="csv")))
             for name in ("tickets", "sla", "aging", "agents", "dashboard", "sla-violations")
         },
+        "kb": deflection_summary(request.user),  # the knowledge base's deflection figures (kb/)
         "is_nav_sidebar_enabled": False,
     }
     return TemplateResponse(request, "admin/reports.html", context)

@@ -124,3 +124,20 @@ def test_categories_are_written_by_managers_only(client, agent, manager):
         reverse("admin:kb_category_add"), {"name": "Billing", "slug": "billing", "description": "", "position": 0}
     )
     assert response.status_code == 302
+
+
+def test_the_reports_page_shows_deflection_to_managers_only(client, manager, agent, customer, published, draft):
+    from kb import services
+
+    services.article_feedback(article=published, user=customer, helpful=True)
+    services.article_feedback(article=published, user=agent, helpful=False)
+    Article.objects.filter(pk=published.pk).update(view_count=9, suggested_open_count=2)
+    client.force_login(manager)
+    response = client.get("/admin/reports/")
+    page = response.content.decode()
+    assert "9 article views; 2 opened from the new-ticket form" in page and "1 yes, 1 no." in page
+    first = response.context["kb"]["rows"][0]
+    assert (first.title, first.view_count, first.helpful_yes, first.helpful_no) == ("Reset your password", 9, 1, 1)
+    client.force_login(agent)
+    page = client.get("/admin/reports/").content.decode()
+    assert 'id="kb-deflection"' not in page
