@@ -6,9 +6,8 @@ from typing import Any
 
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
-from rest_framework.exceptions import ValidationError
 
-from helpdesk.api.filters import MultiValueFilter
+from helpdesk.api.filters import MultiValueFilter, ordering_terms
 from kb.models import Article
 from kb.selectors import search_condition
 from tickets.models import Tag
@@ -57,14 +56,4 @@ class ArticleFilter(django_filters.FilterSet):
 
 def article_ordering(raw: Any) -> list[str]:
     """``ordering=-views,title``: public names mapped to fields; unknown names are a 400."""
-    if not raw:
-        return list(DEFAULT_ORDERING)
-    ordering = []
-    for item in str(raw).split(","):
-        item = item.strip()
-        name = item.lstrip("-").lower()
-        if name not in ORDERING_FIELDS:
-            allowed = ", ".join(ORDERING_FIELDS)
-            raise ValidationError({"ordering": [f"Cannot order by {name[:50]!r}. Use one of: {allowed}."]})
-        ordering.append(("-" if item.startswith("-") else "") + ORDERING_FIELDS[name])
-    return ordering
+    return ordering_terms(raw, ORDERING_FIELDS) if raw else list(DEFAULT_ORDERING)

@@ -1,17 +1,7 @@
 /* The ticket page's "Help articles" panel: search published articles (the KB API, session-signed)
-   and insert "Title: link" into the reply box at the cursor, as canned responses are inserted. */
+   and insert "Title: link" into the reply box at the cursor with tickets.js's helper (as canned responses are). */
 "use strict";
 (function () {
-    function insertAtCursor(textarea, text) {
-        var start = textarea.selectionStart || 0, end = textarea.selectionEnd || 0, value = textarea.value;
-        var before = value.slice(0, start), after = value.slice(end);
-        var joiner = before && !before.endsWith("\n") ? "\n" : "";
-        textarea.value = before + joiner + text + after;
-        var caret = (before + joiner + text).length;
-        textarea.setSelectionRange(caret, caret);
-        textarea.focus();
-    }
-
     function row(title, url) {
         var li = document.createElement("li");
         var link = document.createElement("a");
@@ -41,7 +31,7 @@
             var button = event.target.closest(".kb-insert");
             if (!button) { return; }
             var url = new URL(button.dataset.path, window.location.origin).href;
-            insertAtCursor(reply, button.dataset.title + ": " + url);
+            window.helpdeskInsertAtCursor(reply, button.dataset.title + ": " + url);
         });
 
         function lookUp() {
