@@ -52,7 +52,8 @@ def search_condition(term: str, *, any_word: bool = False) -> Q:
             continue
         matches = Q(title__icontains=word) | Q(body__icontains=word)
         words = (words | matches) if any_word else (words & matches)
-    return words
+    # No word left to look for (only "or"s): nothing matches, rather than everything.
+    return words if words else Q(pk__in=[])
 
 
 def search_ranked(queryset: QuerySet[Article], term: str, *, any_word: bool = False) -> QuerySet[Article]:

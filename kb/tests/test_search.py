@@ -37,6 +37,11 @@ def test_any_word_for_suggestions(library):
     assert sorted(found("password printer", any_word=True)) == ["Printer paused", "Reset your password"]
 
 
+def test_a_term_of_only_operators_finds_nothing(library):
+    assert found("or or", any_word=True) == []
+    assert found("   ") == []
+
+
 def test_customers_never_find_drafts_but_staff_do(library, agent):
     assert "VPN roadmap" not in found("vpn")
     assert "VPN roadmap" in found("vpn", reader=agent)
