@@ -4,7 +4,8 @@
   article answers 404 to them, as if it did not exist.
 - Every staff role reads every article, drafts and internal ones included.
 - Agents write (create, edit) articles in categories without a team or of their own teams.
-- Team leads do the same and publish, unpublish and delete them; managers and admins do
+- Team leads do the same and publish, unpublish and delete them (and change whether a
+  published one is public or internal); managers and admins do
   all of it in every category.
 - Feedback numbers (views, helpful, deflections) are for team leads, managers and admins.
 """

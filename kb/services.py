@@ -107,6 +107,9 @@ def article_update(
         article.category = new_category
         fields.append("category")
     if visibility is not None and visibility != article.visibility:
+        # On a published article this shows it to customers or hides it: a publisher's call.
+        if article.is_published and not access.can_publish_article(actor, article):
+            raise PermissionDenied("Only team leads, managers and admins change who sees a published article.")
         article.visibility = visibility
         fields.append("visibility")
     article.updated_by = actor

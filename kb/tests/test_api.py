@@ -90,6 +90,15 @@ def test_an_agent_writes_a_draft_but_cannot_publish_it(api, agent, team_category
     assert article.status == "draft" and article.published_at is None
 
 
+def test_an_agent_cannot_show_a_published_internal_article_to_customers(api, agent, manager, internal, customer):
+    response = api(agent).patch(f"{ARTICLES}/{internal.pk}", {"visibility": "public"}, format="json")
+    assert response.status_code == 403
+    assert api(customer).get(f"{ARTICLES}/{internal.pk}").status_code == 404
+    response = api(manager).patch(f"{ARTICLES}/{internal.pk}", {"visibility": "public"}, format="json")
+    assert response.json()["visibility"] == "public"
+    assert api(customer).get(f"{ARTICLES}/{internal.pk}").json()["title"] == "Escalation contacts"
+
+
 def test_an_agent_cannot_write_in_another_teams_category(api, agent, other_category, manager):
     theirs = article(manager, title="Server restart", category=other_category)
     client = api(agent)
