@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "tickets",
     "integrations",
     "reports",
+    "kb",
 ]
 
 MIDDLEWARE = [

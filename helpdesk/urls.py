@@ -11,6 +11,7 @@ handler500 = "helpdesk.api.errors.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
+    path("portal/kb/", include("kb.portal.urls")),  # the knowledge base (kb/)
     path("portal/", include("tickets.portal.urls")),
     path("live/", include("tickets.live.urls")),
     path("portal/account/", include("accounts.portal.urls")),

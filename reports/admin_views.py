@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Team
+from kb.selectors import deflection_summary
 from reports.admin_subscriptions import subscriptions_context
 from reports.metrics.aging import BUCKETS, PRIORITIES
 from reports.models import WEEKDAYS
@@ -114,6 +115,7 @@ def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
         "weekdays": WEEKDAYS,
         "time_zone": timezone.get_default_timezone_name(),
         "hours": range(24),
+        "kb": deflection_summary(request.user),  # the knowledge base's deflection figures (kb/)
         "is_nav_sidebar_enabled": False,
     }
     return TemplateResponse(request, "admin/reports.html", context)

@@ -10,6 +10,7 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django_filters.widgets import QueryArrayWidget
+from rest_framework.exceptions import ValidationError
 
 
 class _ValuesField(forms.Field):
@@ -52,3 +53,16 @@ class MultiValueFilter(django_filters.Filter):
         if not value:
             return qs
         return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
+
+
+def ordering_terms(raw: str, fields: dict[str, str]) -> list[str]:
+    """``-priority,created_at`` into model orderings through ``fields`` (public name -> field); unknown is a 400."""
+    ordering = []
+    for item in str(raw).split(","):
+        item = item.strip()
+        name = item.lstrip("-").lower()
+        if name not in fields:
+            allowed = ", ".join(fields)
+            raise ValidationError({"ordering": [f"Cannot order by {name[:50]!r}. Use one of: {allowed}."]})
+        ordering.append(("-" if item.startswith("-") else "") + fields[name])
+    return ordering

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("kb.api.urls")),
 ]

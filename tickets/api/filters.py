@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from helpdesk.api.fields import parse_id
-from helpdesk.api.filters import MultiValueFilter
+from helpdesk.api.filters import MultiValueFilter, ordering_terms
 from tickets import workflow
 from tickets.api.serializers import category_key
 from tickets.choices import parse_priority, parse_status
@@ -120,14 +120,4 @@ def ticket_ordering(params: Any) -> list[str]:
         if direction not in ("asc", "desc"):
             raise ValidationError({"order": ["Use asc or desc."]})
         raw = ("-" if direction == "desc" else "") + params["sort_by"]
-    if not raw:
-        return list(DEFAULT_ORDERING)
-    ordering = []
-    for item in str(raw).split(","):
-        item = item.strip()
-        name = item.lstrip("-").lower()
-        if name not in ORDERING_FIELDS:
-            allowed = ", ".join(ORDERING_FIELDS)
-            raise ValidationError({"ordering": [f"Cannot order by {name!r}. Use one of: {allowed}."]})
-        ordering.append(("-" if item.startswith("-") else "") + ORDERING_FIELDS[name])
-    return ordering
+    return ordering_terms(raw, ORDERING_FIELDS) if raw else list(DEFAULT_ORDERING)

@@ -39,6 +39,8 @@
         textarea.setSelectionRange(caret, caret);
         textarea.focus();
     }
+    // Shared with the ticket page's other pickers (kb.js: help article links).
+    window.helpdeskInsertAtCursor = insertAtCursor;
 
     function setSelect(select, value) {
         if (!select || !value) { return; }
