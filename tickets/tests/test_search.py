@@ -1,0 +1,52 @@
+"""Ticket search: the same answers whether a word is rare (ids from the index first) or common (walked)."""
+
+import pytest
+
+from tickets import services
+from tickets.api import filters
+from tickets.tests.factories import category
+
+
+@pytest.fixture
+def desk(customer):
+    made = {}
+    for index in range(5):
+        made[f"printer {index}"] = services.ticket_create(
+            actor=customer, subject=f"Printer jams again {index}", category=category()
+        )
+    made["kerberos"] = services.ticket_create(actor=customer, subject="Kerberos ticket expired", category=category())
+    return made
+
+
+def subjects(client, term):
+    response = client.get("/api/v1/tickets", {"search": term, "page_size": 50})
+    assert response.status_code == 200
+    return [row["subject"] for row in response.json()["results"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rare_matches", [2, 2000])  # printer is common at 2, rare at 2000
+def test_rare_and_common_words_find_the_same_tickets_newest_first(api, agent, desk, monkeypatch, rare_matches):
+    monkeypatch.setattr(filters, "RARE_MATCHES", rare_matches)
+    client = api(agent)
+
+    assert subjects(client, "printer") == [f"Printer jams again {index}" for index in reversed(range(5))]
+    assert subjects(client, "kerberos") == ["Kerberos ticket expired"]
+    assert subjects(client, "xylophone") == []
+    number = desk["kerberos"].number
+    assert subjects(client, number.lower()) == ["Kerberos ticket expired"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rare_matches", [2, 2000])
+def test_search_keeps_the_other_filters_and_what_the_caller_may_see(
+    api, agent, customer, other_customer, desk, monkeypatch, rare_matches
+):
+    monkeypatch.setattr(filters, "RARE_MATCHES", rare_matches)
+    services.ticket_create(actor=other_customer, subject="Printer of someone else", category=category())
+    services.ticket_close(actor=agent, ticket=desk["printer 1"])
+
+    closed = api(customer).get("/api/v1/tickets", {"search": "printer", "status": "closed"}).json()["results"]
+    assert [row["subject"] for row in closed] == ["Printer jams again 1"]
+    assert "Printer of someone else" not in subjects(api(customer), "printer")
+    assert subjects(api(other_customer), "printer") == ["Printer of someone else"]
