@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -58,6 +59,13 @@ SEND_TIME_LIMIT = 40
 CLAIM_LEASE = timedelta(seconds=SEND_TIME_LIMIT + 20)
 # The relay leaves fresh rows to the task enqueued on commit.
 RELAY_GRACE = timedelta(seconds=30)
+
+
+# Asked with ``ticket=`` while an email is built; a receiver (the email channel) answers the
+# Reply-To address that brings replies back to the ticket, or None.
+email_reply_to = Signal()
+# Kinds a person wrote (a reply): every other email is automatic (RFC 3834 Auto-Submitted).
+_WRITTEN_BY_A_PERSON = frozenset({NotificationKind.PUBLIC_REPLY, NotificationKind.INTERNAL_NOTE})
 
 
 # Who gets no notification from the writes made inside ``notifications_muted``: "" (everyone gets theirs).
@@ -220,7 +228,12 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     if comment_id := (notification.event.metadata or {}).get("comment_id") if notification.event_id else None:
         comment = Comment.objects.filter(pk=comment_id).select_related("author").first()
     guest_link = email_guest_link(notification, timezone.now())
+    # An answer to an internal note by email would be public: those emails do not invite one.
+    internal = notification.kind == NotificationKind.INTERNAL_NOTE
+    answers = [] if internal else email_reply_to.send(sender=Notification, ticket=ticket)
+    reply_to = next((answer for _, answer in answers if answer), None)
     context = {
+        "reply_by_email": bool(reply_to),
         "notification": notification,
         "ticket": ticket,
         "recipient": recipient,
@@ -239,6 +252,10 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         to=[recipient.email],
     )
     message.attach_alternative(render_to_string(f"{name}-body.html", context), "text/html")
+    if reply_to:
+        message.reply_to = [reply_to]
+    if notification.kind not in _WRITTEN_BY_A_PERSON:
+        message.extra_headers["Auto-Submitted"] = "auto-generated"
     root = thread_root(ticket)
     first = notification.kind == NotificationKind.TICKET_CREATED and recipient.pk == ticket.requester_id
     if first:
