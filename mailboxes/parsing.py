@@ -77,6 +77,11 @@ def _charset(name: str | None) -> str:
 
 def part_text(part: Message) -> str:
     """The decoded text of a text part, whatever its declared charset or transfer encoding."""
+    raw = part.get_payload()
+    part.get_payload(decode=True)  # notes the transfer encoding's defects on the part
+    if isinstance(raw, str) and any("Base64" in type(d).__name__ for d in getattr(part, "defects", [])):
+        # Base64 that is not: its decoding would be noise, the text as sent says more.
+        return raw
     try:
         content = part.get_content()  # type: ignore[attr-defined]
         if isinstance(content, str):
@@ -100,7 +105,9 @@ def _body(message: EmailMessage, problems: list[str]) -> str:
         # Not found where expected: the first text part anywhere, else nothing.
         part = next((p for p in message.walk() if p.get_content_maintype() == "text"), None)
         if part is None:
-            return ""
+            # A multipart whose boundary never comes keeps its body as one string: that is the text.
+            payload = message.get_payload()
+            return payload.strip() if isinstance(payload, str) else ""
     text = part_text(part)
     if part.get_content_subtype() == "html":
         return html_to_text(text)
