@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import re
 import ssl
 from datetime import datetime, timedelta
 
@@ -36,7 +37,12 @@ class MailboxError(Exception):
 
 
 def _safe(mailbox: Mailbox, exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
+    detail = exc.args[0] if len(exc.args) == 1 else exc
+    detail = detail.decode(errors="replace") if isinstance(detail, bytes) else str(detail)
+    # imaplib quotes the server's bytes inside its own message ("b'[AUTHENTICATIONFAILED] ...'").
+    detail = re.sub(r"b'(.*?)'", r"\1", detail)
+    kind = "IMAP error" if isinstance(exc, imaplib.IMAP4.error) else type(exc).__name__
+    text = f"{kind}: {detail}"
     if mailbox.imap_password:
         text = text.replace(str(mailbox.imap_password), "********")
     return text[:1000]
