@@ -28,8 +28,8 @@ from mailboxes.parsing import ParsedMessage, parse
 from mailboxes.safety import automatic_reason, bounce_of, own_addresses
 from mailboxes.text import trim_reply
 from mailboxes.threads import reply_token, ticket_for
-from tickets import access
-from tickets.choices import Channel
+from tickets import access, workflow
+from tickets.choices import Channel, Status
 from tickets.models import Category, Comment, Ticket
 from tickets.services import attachment_add, comment_add, ticket_create
 
@@ -113,13 +113,24 @@ def _process(mailbox: Mailbox, parsed: ParsedMessage, record: InboundMessage, no
     token = reply_token(parsed.recipients, mailbox.address)
     ticket, found_by = ticket_for(parsed, token)
     if ticket is not None and sender is not None and _may_reply(sender, ticket):
-        return _comment(parsed, record, ticket, sender, found_by, now)
+        if not _closed_for_good(ticket, sender, now):
+            return _comment(parsed, record, ticket, sender, found_by, now)
+        # Past the reopen window a closed ticket stays closed: the customer's news is a new ticket.
+        _create(mailbox, parsed, record, sender, now, follow_up=ticket)
+        record.reason = _join(record.reason, f"follow-up to {ticket.number}, closed past the reopen window")
+        return None
     if token is not None and token.ticket_pk is None and sender is None:
         raise _Done(Outcome.REFUSED, "sent to a reply address that does not verify, by an unknown sender")
     note = f"not threaded: the sender may not reply on {ticket.number}" if ticket is not None else ""
     _create(mailbox, parsed, record, sender, now)
     record.reason = _join(record.reason, note)
     return None
+
+
+def _closed_for_good(ticket: Ticket, sender: User, now: datetime) -> bool:
+    if ticket.status != Status.CLOSED or sender.is_staff_role:
+        return False
+    return not workflow.reopen_window_open(ticket.closed_at, now, settings.REOPEN_WINDOW_DAYS)
 
 
 def _may_reply(user: User, ticket: Ticket) -> bool:
@@ -148,7 +159,15 @@ def _cc_footer(parsed: ParsedMessage) -> str:
     return f"\n\n---\nCc: {', '.join(parsed.cc)}" if parsed.cc else ""
 
 
-def _create(mailbox: Mailbox, parsed: ParsedMessage, record: InboundMessage, sender: User | None, now: datetime):
+def _create(
+    mailbox: Mailbox,
+    parsed: ParsedMessage,
+    record: InboundMessage,
+    sender: User | None,
+    now: datetime,
+    *,
+    follow_up: Ticket | None = None,
+) -> None:
     category = mailbox.category if mailbox.category_id and mailbox.category.is_active else None
     category = category or Category.objects.filter(is_active=True).order_by("position", "pk").first()
     if category is None:
@@ -165,7 +184,7 @@ def _create(mailbox: Mailbox, parsed: ParsedMessage, record: InboundMessage, sen
         actor=actor,
         requester=sender,
         subject=parsed.subject.strip() or "(no subject)",
-        description=_body(parsed) + _cc_footer(parsed),
+        description=_body(parsed) + _cc_footer(parsed) + (f"\n\nFollow-up to {follow_up.number}." if follow_up else ""),
         category=category,
         priority=mailbox.priority,
         team=team if actor is not sender else None,

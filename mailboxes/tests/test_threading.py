@@ -1,6 +1,9 @@
 """Replies find their ticket by our Message-IDs, the ticket number, or a signed reply address; never by subject."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from mailboxes.models import Outcome
 from mailboxes.services import message_receive
@@ -130,3 +133,23 @@ def test_a_reply_to_a_merged_ticket_lands_on_the_ticket_it_went_into(opened, mai
     Ticket.objects.filter(pk=ticket.pk).update(merged_into=target)
     record = message_receive(mailbox=mailbox, raw=reply_to(confirmation, sender="ana@example.com", body="Hi"))
     assert record.ticket == target
+
+
+def test_a_reply_to_a_ticket_closed_past_the_reopen_window_opens_a_follow_up(opened, mailbox, settings):
+    ticket, confirmation = opened
+    closed_at = timezone.now() - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED, closed_at=closed_at)
+    record = message_receive(mailbox=mailbox, raw=reply_to(confirmation, sender="ana@example.com", body="Again!"))
+
+    assert record.outcome == Outcome.TICKET_CREATED
+    assert record.ticket != ticket
+    assert record.ticket.description == f"Again!\n\nFollow-up to {ticket.number}."
+    assert f"follow-up to {ticket.number}" in record.reason
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_reply_to_a_ticket_closed_within_the_window_is_a_comment(opened, mailbox):
+    ticket, confirmation = opened
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED, closed_at=timezone.now())
+    record = message_receive(mailbox=mailbox, raw=reply_to(confirmation, sender="ana@example.com", body="Again!"))
+    assert (record.outcome, record.ticket) == (Outcome.COMMENT_ADDED, ticket)
