@@ -105,6 +105,7 @@ class InboundMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        verbose_name = _("received message")
         constraints = [
             models.UniqueConstraint(fields=["mailbox", "message_id"], name="inbound_message_once_per_mailbox")
         ]
