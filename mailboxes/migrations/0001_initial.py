@@ -2,17 +2,18 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import integrations.models.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import integrations.models.fields
 
 
 class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("accounts", "0004_user_email_bounce"),
-        ("tickets", "0014_sla_stops_on_close_and_first_response_stop"),
+        ("accounts", "0001_initial"),
+        ("tickets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
