@@ -13,6 +13,7 @@ from tickets import services
 from tickets.choices import Status
 from tickets.models import Comment, Notification, NotificationKind, Ticket
 from tickets.services.notifications import build_email
+from tickets.tests.factories import category
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,18 @@ def test_a_reply_to_a_ticket_closed_within_the_window_is_a_comment(opened, mailb
     Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED, closed_at=timezone.now())
     record = message_receive(mailbox=mailbox, raw=reply_to(confirmation, sender="ana@example.com", body="Again!"))
     assert (record.outcome, record.ticket) == (Outcome.COMMENT_ADDED, ticket)
+
+
+def test_without_a_mailbox_our_emails_name_no_reply_address(customer):
+    ticket = services.ticket_create(actor=customer, subject="No mailbox here", category=category())
+    text = our_email(ticket, customer).decode()
+    assert "\nReply-To:" not in text
+    assert "Reply to this email" not in text and "Reply above this line" not in text
+
+
+def test_emails_about_internal_notes_invite_no_reply(opened, agent, team_lead):
+    ticket, _ = opened
+    services.ticket_assign(actor=team_lead, ticket=ticket, assignee=agent)
+    services.comment_add(actor=team_lead, ticket=ticket, body="Between us.", is_internal=True)
+    text = our_email(ticket, agent, NotificationKind.INTERNAL_NOTE).decode()
+    assert "\nReply-To:" not in text and "Reply to this email" not in text
