@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from faults.procs import free_port
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER = "support@example.test"
 PASSWORD = "imap-test-password"  # noqa: S105 - a throwaway account of a server on 127.0.0.1
@@ -118,12 +120,6 @@ class Dovecot:
             imap.logout()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
@@ -146,7 +142,7 @@ def start(root: Path) -> Dovecot:
         (root / name).mkdir(mode=0o755)
     os.chown(root / "mail", pwd.getpwnam(mail_user).pw_uid, mail_group)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
-    port = _free_port()
+    port = free_port()
     config = root / "dovecot.conf"
     config.write_text(
         _CONFIG.format(

@@ -7,13 +7,13 @@ ticket. And an auto-responder on the customer's side cannot start a loop.
 
 from __future__ import annotations
 
-import socket
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.urls import reverse
 
+from faults.procs import free_port
 from mailboxes.imap import mailbox_poll
 from mailboxes.models import InboundMessage, Outcome
 from mailboxes.tests.mail import message, reply_to
@@ -44,9 +44,7 @@ class Sink:
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server on 127.0.0.1 that our outgoing email goes to."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

@@ -1,24 +1,18 @@
 """Mail handed over directly: the SMTP/LMTP gateway and the pipe command."""
 
 import smtplib
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
+from faults.procs import free_port
 from mailboxes.gateway import GatewayHandler
 from mailboxes.management.commands.mail_gateway import _LMTPController
 from mailboxes.models import InboundMessage, Outcome
 from mailboxes.tests.mail import message
 from mailboxes.threads import reply_address
 from tickets.models import Comment, Ticket
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
