@@ -15,7 +15,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 from mailboxes.models import Mailbox
 from mailboxes.services import message_receive
@@ -35,15 +35,19 @@ def mailbox_for(recipient: str) -> Mailbox | None:
     return Mailbox.objects.filter(is_active=True, address__iexact=f"{base}@{domain}").first()
 
 
+# The server's thread holds no database connection between SMTP commands: each call opens and closes its own.
 def _lookup(recipient: str) -> Mailbox | None:
-    close_old_connections()
-    return mailbox_for(recipient)
+    try:
+        return mailbox_for(recipient)
+    finally:
+        connections.close_all()
 
 
 def _deliver(mailbox: Mailbox, raw: bytes) -> str:
-    close_old_connections()
-    record = message_receive(mailbox=mailbox, raw=raw)
-    return record.outcome
+    try:
+        return message_receive(mailbox=mailbox, raw=raw).outcome
+    finally:
+        connections.close_all()
 
 
 class GatewayHandler:
