@@ -39,6 +39,8 @@ def automatic_reason(parsed: ParsedMessage, own_addresses: set[str]) -> str:
         return "mailing-list mail (List-Id)"
     if not parsed.sender:
         return "no sender address"
+    if parsed.header("Return-Path").replace(" ", "") == "<>":
+        return "a null Return-Path (RFC 3834: never answered)"
     if _DAEMONS.match(parsed.sender):
         return f"sent by {parsed.sender}"
     if parsed.sender in own_addresses:

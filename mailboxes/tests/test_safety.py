@@ -53,6 +53,7 @@ Subject: [TICK-20260101-0001] Ticket opened: x
         {"X-Autorespond": "Out of office"},
         {"X-Auto-Response-Suppress": "All"},
         {"List-Id": "<news.example.com>", "List-Unsubscribe": "<mailto:leave@example.com>"},
+        {"Return-Path": "<>"},
     ],
 )
 def test_automatic_mail_opens_no_ticket_and_sends_nothing(mailbox, headers):
