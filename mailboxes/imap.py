@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 KEYWORD = "HelpdeskProcessed"
 BATCH = 100
 TIMEOUT = 30
-LEASE = timedelta(minutes=10)
+# Longer than the polling task's time limit (mailboxes/tasks.py), so a live poll never loses its lease.
+LEASE = timedelta(minutes=6)
 
 
 class MailboxError(Exception):
@@ -128,6 +129,10 @@ def mailbox_poll(*, mailbox_id: int, now: datetime | None = None) -> int:
         logger.warning("Polling mailbox %s failed: %s", mailbox.pk, reason)
         mine.update(poll_lease_until=None, last_error=reason, last_error_at=timezone.now())
         return handled
+    except BaseException:
+        # A bug, the database, the task's time limit: free the mailbox for the next poll at once.
+        mine.update(poll_lease_until=None)
+        raise
     mine.update(poll_lease_until=None, last_polled_at=timezone.now(), last_error="", last_error_at=None)
     return handled
 

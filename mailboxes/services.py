@@ -168,8 +168,9 @@ def _create(
     *,
     follow_up: Ticket | None = None,
 ) -> None:
-    category = mailbox.category if mailbox.category_id and mailbox.category.is_active else None
-    category = category or Category.objects.filter(is_active=True).order_by("position", "pk").first()
+    active = Category.objects.filter(is_active=True)
+    category = active.filter(pk=mailbox.category_id).first() if mailbox.category_id else None
+    category = category or active.order_by("position", "pk").first()
     if category is None:
         raise _Done(Outcome.FAILED, "there is no active category to file the ticket in")
     if sender is None:

@@ -15,7 +15,7 @@ def poll_all() -> None:
         poll_mailbox.delay(pk)
 
 
-@shared_task(name="mailboxes.tasks.poll_mailbox", ignore_result=True, soft_time_limit=540, time_limit=600)
+@shared_task(name="mailboxes.tasks.poll_mailbox", ignore_result=True, soft_time_limit=270, time_limit=300)
 def poll_mailbox(mailbox_id: int) -> int:
     """Read one mailbox's new mail (skipped while another worker holds its lease)."""
     return mailbox_poll(mailbox_id=mailbox_id)

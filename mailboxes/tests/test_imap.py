@@ -107,3 +107,10 @@ def test_the_password_is_stored_encrypted(imap_mailbox, imap):
         (stored,) = cursor.fetchone()
     assert stored.startswith("gAAAAA") and imap.password not in stored
     assert Mailbox.objects.get(pk=imap_mailbox.pk).imap_password == imap.password
+
+
+def test_the_lease_outlasts_the_polling_tasks_time_limit():
+    from mailboxes.imap import LEASE
+    from mailboxes.tasks import poll_mailbox
+
+    assert poll_mailbox.soft_time_limit < poll_mailbox.time_limit < LEASE.total_seconds()

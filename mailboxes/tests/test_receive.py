@@ -7,7 +7,7 @@ from mailboxes.models import InboundMessage, Outcome
 from mailboxes.services import message_receive
 from mailboxes.tests.mail import message
 from tickets.choices import Channel
-from tickets.models import Notification, NotificationKind, Ticket
+from tickets.models import Category, Notification, NotificationKind, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +71,11 @@ def test_an_empty_subject_and_body_still_make_a_ticket(mailbox):
     record = message_receive(mailbox=mailbox, raw=message(subject="", body=""))
     assert record.ticket.subject == "(no subject)"
     assert record.ticket.description == "(This email has no text.)"
+
+
+def test_without_an_active_category_the_message_is_recorded_as_failed(mailbox):
+    Category.objects.update(is_active=False)
+    record = message_receive(mailbox=mailbox, raw=message())
+    assert (record.outcome, record.ticket) == (Outcome.FAILED, None)
+    assert record.reason == "there is no active category to file the ticket in"
+    assert Ticket.objects.count() == 0
