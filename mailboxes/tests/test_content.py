@@ -125,3 +125,23 @@ def test_quoted_history_and_signatures_are_trimmed(text, kept):
 def test_html_blockquotes_become_quotes_that_are_trimmed():
     text = html_to_text("<div>New answer</div><blockquote>Old <b>text</b></blockquote>")
     assert trim_reply(text) == "New answer"
+
+
+OUTLOOK_HTML_REPLY = (
+    '<html><body><div>Thanks, that fixed it.</div><div><br></div><hr style="display:inline-block;width:98%">'
+    '<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri"><b>From:</b> Helpdesk &lt;support@example.test&gt;<br>'
+    "<b>Sent:</b> Monday, March 2, 2026 9:00 AM<br><b>To:</b> Ana<br><b>Subject:</b> [TICK-20260302-0001] "
+    "New reply</font></div><div>##- Reply above this line -##<p>Hello Ana</p></div></body></html>"
+)
+GMAIL_HTML_REPLY = (
+    '<div dir="ltr">Works now!</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, '
+    'Mar 2, 2026 at 9:00 AM Helpdesk &lt;<a href="mailto:s@x.test">s@x.test</a>&gt; wrote:<br></div>'
+    '<blockquote class="gmail_quote">Hello Ana<br>old text</blockquote></div>'
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "kept"), [(OUTLOOK_HTML_REPLY, "Thanks, that fixed it."), (GMAIL_HTML_REPLY, "Works now!")]
+)
+def test_html_replies_of_outlook_and_gmail_keep_only_the_new_text(html, kept):
+    assert trim_reply(html_to_text(html)) == kept
