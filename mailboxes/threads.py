@@ -46,14 +46,16 @@ class Token:
 
 
 def reply_token(recipients: list[str], mailbox_address: str) -> Token | None:
-    """The reply tag on the mailbox's address among the recipients; None when it has none."""
+    """The reply tag (``r{pk}-{signature}``) on the mailbox's address among the recipients; None when none."""
     local, _, domain = mailbox_address.lower().partition("@")
     for address in recipients:
         rlocal, _, rdomain = address.lower().partition("@")
         if rdomain != domain or not rlocal.startswith(f"{local}+"):
             continue
         match = _TOKEN.match(rlocal[len(local) + 1 :])
-        if match and constant_time_compare(match.group(2), _signature(int(match.group(1)))):
+        if match is None:
+            continue  # another +tag (support+billing@): not a reply address
+        if constant_time_compare(match.group(2), _signature(int(match.group(1)))):
             return Token(int(match.group(1)))
         return Token(None)
     return None

@@ -169,3 +169,8 @@ def test_emails_about_internal_notes_invite_no_reply(opened, agent, team_lead):
     services.comment_add(actor=team_lead, ticket=ticket, body="Between us.", is_internal=True)
     text = our_email(ticket, agent, NotificationKind.INTERNAL_NOTE).decode()
     assert "\nReply-To:" not in text and "Reply to this email" not in text
+
+
+def test_another_plus_tag_is_no_reply_address(mailbox):
+    record = message_receive(mailbox=mailbox, raw=message(sender="new@example.org", to="support+billing@example.test"))
+    assert record.outcome == Outcome.TICKET_CREATED
