@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install install-dev browser clamav run test lint format check clean bench fuzz fault
+.PHONY: install install-dev browser clamav dovecot run test lint format check clean bench fuzz fault
 
 # Reinstall only when the requirements change, so a second `make run` starts in seconds.
 # `make run` needs only the product (requirements.txt); tests and tools add requirements-dev.txt.
@@ -58,6 +58,19 @@ clamav:
 		exit 1; \
 	fi
 
+# The email channel's tests (mailboxes/tests) start a real Dovecot IMAP server on 127.0.0.1.
+dovecot:
+	@if [ -x /usr/sbin/dovecot ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "== installing Debian's dovecot-imapd for the email tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd; \
+		test -x /usr/sbin/dovecot || { echo "apt-get did not install /usr/sbin/dovecot" >&2; exit 1; }; \
+	else \
+		echo "The email tests need Dovecot, which is missing. Install it with" >&2; \
+		echo "  sudo apt-get update && sudo apt-get install -y dovecot-imapd" >&2; \
+		exit 1; \
+	fi
+
 # Written once, never over an existing one: every command typed in another terminal (manage.py, celery)
 # reads it through the settings, with the same development secret. Production sets real variables instead.
 .env:
@@ -69,7 +82,7 @@ clamav:
 run: install .env
 	VENV=$(VENV) exec ./bin/run
 
-test: install-dev browser clamav
+test: install-dev browser clamav dovecot
 	CLAMD_PATH=$(CLAMD_PATH) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev

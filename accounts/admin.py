@@ -26,7 +26,7 @@ class UserAdmin(AdminOnly, BaseUserAdmin):
     list_select_related = ["organization"]
     search_fields = ["email", "full_name"]
     # Derived from the role on every save (and enforced by a check constraint).
-    readonly_fields = ["is_staff", "last_login", "date_joined"]
+    readonly_fields = ["is_staff", "last_login", "date_joined", "email_bounced_at", "email_bounce_reason"]
     autocomplete_fields = ["organization"]
     show_full_result_count = False
     fieldsets = [
@@ -34,6 +34,7 @@ class UserAdmin(AdminOnly, BaseUserAdmin):
         (_("Profile"), {"fields": ["full_name", "role", "organization", "is_available"]}),
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Email delivery"), {"fields": ["email_bounced_at", "email_bounce_reason"]}),
     ]
     add_fieldsets = [
         (

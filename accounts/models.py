@@ -98,6 +98,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("staff status"), default=False, help_text=_("Follows the role: every role but customer enters the admin.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The last time mail to this address bounced (the email channel records delivery reports).
+    email_bounced_at = models.DateTimeField(_("email bounced at"), null=True, blank=True, editable=False)
+    email_bounce_reason = models.CharField(_("bounce reason"), max_length=500, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Organization, User, UserManager
 from accounts.roles import Role
@@ -140,3 +141,10 @@ def user_update_profile(*, user: User, full_name: str) -> User:
     user.full_name = full_name.strip()
     user.save(update_fields=["full_name"])
     return user
+
+
+def user_email_bounced(*, email: str, reason: str, now: datetime | None = None) -> int:
+    """Record that mail to ``email`` bounced (shown on the user in the console); how many users matched."""
+    return User.objects.filter(email__iexact=UserManager.normalize_email(email)).update(
+        email_bounced_at=now or timezone.now(), email_bounce_reason=(reason or "delivery failed")[:500]
+    )

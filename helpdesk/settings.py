@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "accounts",
     "tickets",
     "integrations",
+    "mailboxes",
     "reports",
     "kb",
 ]
@@ -455,3 +456,16 @@ LIVE_STREAM_MAX_SECONDS = env_int("LIVE_STREAM_MAX_SECONDS", 300, minimum=5)
 # Unset: a key derived from SECRET_KEY (integrations/crypto.py; check integrations.W001 warns in
 # production). Make one with `python -m integrations.crypto`.
 INTEGRATIONS_ENCRYPTION_KEY = env_fernet_keys("INTEGRATIONS_ENCRYPTION_KEY")
+
+# --- Email channel (mailboxes/) -----------------------------------------------
+
+# Messages one sender may send in per window (seconds); more are refused, never answered.
+MAIL_SENDER_LIMIT = env_int("MAIL_SENDER_LIMIT", 20, minimum=1)
+MAIL_SENDER_WINDOW = env_int("MAIL_SENDER_WINDOW", 3600, minimum=60)
+# How often beat polls the IMAP mailboxes.
+MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 60, minimum=10)
+CELERY_BEAT_SCHEDULE["mailboxes-poll"] = {
+    "task": "mailboxes.tasks.poll_all",
+    "schedule": float(MAIL_POLL_SECONDS),
+    "options": {"expires": MAIL_POLL_SECONDS},
+}

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -51,6 +52,13 @@ from tickets.services.outbox import (  # noqa: F401 - CLAIM_LEASE, MAX_ATTEMPTS 
 
 # The relay leaves fresh rows to the task enqueued on commit.
 RELAY_GRACE = timedelta(seconds=30)
+
+
+# Asked with ``ticket=`` while an email is built; a receiver (the email channel) answers the
+# Reply-To address that brings replies back to the ticket, or None.
+email_reply_to = Signal()
+# Kinds a person wrote (a reply): every other email is automatic (RFC 3834 Auto-Submitted).
+_WRITTEN_BY_A_PERSON = frozenset({NotificationKind.PUBLIC_REPLY, NotificationKind.INTERNAL_NOTE})
 
 
 # Who gets no notification from the writes made inside ``notifications_muted``: "" (everyone gets theirs).
@@ -229,7 +237,12 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     if comment_id := (notification.event.metadata or {}).get("comment_id") if notification.event_id else None:
         comment = Comment.objects.filter(pk=comment_id).select_related("author").first()
     guest_link = email_guest_link(notification, timezone.now())
+    # An answer to an internal note by email would be public: those emails do not invite one.
+    internal = notification.kind == NotificationKind.INTERNAL_NOTE
+    answers = [] if internal else email_reply_to.send(sender=Notification, ticket=ticket)
+    reply_to = next((answer for _, answer in answers if answer), None)
     context = {
+        "reply_by_email": bool(reply_to),
         "notification": notification,
         "ticket": ticket,
         "recipient": recipient,
@@ -248,6 +261,10 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         to=[recipient.email],
     )
     message.attach_alternative(render_to_string(f"{name}-body.html", context), "text/html")
+    if reply_to:
+        message.reply_to = [reply_to]
+    if notification.kind not in _WRITTEN_BY_A_PERSON:
+        message.extra_headers["Auto-Submitted"] = "auto-generated"
     root = thread_root(ticket)
     first = notification.kind == NotificationKind.TICKET_CREATED and recipient.pk == ticket.requester_id
     if first:
