@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import dateparse, timezone
@@ -79,7 +79,11 @@ class MomentField(serializers.Field):
         except ValueError:  # well formed, impossible values (2026-02-30)
             self.fail("invalid")
         if moment is not None:
-            return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+            # In UTC: PostgreSQL refuses offsets past +/-15:59 that the ISO format allows (a 500 there).
+            try:
+                return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)).astimezone(UTC)
+            except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+                self.fail("invalid")
         if day is None:
             self.fail("invalid")
         try:

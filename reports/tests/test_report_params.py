@@ -138,3 +138,17 @@ def test_unknown_filter_values_are_named_in_the_error():
     assert errors("category=no-such-category") == {"category": ["Unknown category 'no_such_category'."]}
     assert errors("team=4,99999") == {"team": ["Unknown team 4."]}
     assert parse("category=Service Request,service-request").categories == ("service_request",)
+
+
+@pytest.mark.django_db
+def test_an_offset_postgresql_refuses_is_read_in_utc_and_one_before_year_1_is_a_400(api, admin_user):
+    """The ISO format allows +20:10; PostgreSQL refuses offsets past +/-15:59 (it was a 500 there)."""
+    far = api(admin_user).get(
+        "/api/v1/reports/tickets", {"from": "0326-08-20T16:33:25+20:10", "to": "0327-08-20T16:33:25+20:10"}
+    )
+    before_year_1 = api(admin_user).get("/api/v1/reports/dashboard", {"from": "0001-01-01T00:00:00+05:00"})
+
+    assert far.status_code == 200
+    assert far.json()["params"]["from"].startswith("0326-08-1")  # 20:23 UTC the day before, shown in Paris
+    assert before_year_1.status_code == 400
+    assert "from" in before_year_1.json()["errors"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from helpdesk.api.fields import parse_id
-from helpdesk.api.filters import MultiValueFilter, ordering_terms
+from helpdesk.api.filters import MultiValueFilter, UtcDateTimeFilter, ordering_terms
 from tickets import workflow
 from tickets.api.serializers import category_key
 from tickets.choices import parse_priority, parse_status
@@ -107,8 +107,8 @@ class TicketFilter(django_filters.FilterSet):
     requester = MultiValueFilter(field_name="requester_id", parse=parse_id)
     assignee = MultiValueFilter(field_name="assignee", method="filter_assignee", parse=_assignee)
     tag = MultiValueFilter(field_name="tags__name", method="filter_tag", parse=lambda v: Tag.normalize(v) or None)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     search = django_filters.CharFilter(method="filter_search")
 
