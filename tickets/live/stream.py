@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
@@ -147,6 +148,11 @@ def _mode(listener: live.Listener) -> str:
 @require_GET
 async def stream(request: HttpRequest) -> HttpResponse:
     """The signed-in user's live alerts (and a ticket's viewers) as Server-Sent Events."""
+    if isinstance(request, WSGIRequest):
+        # A WSGI server would hold a worker per open page, and cannot stream an async iterator at all:
+        # a clear 503 instead, on which the browser's EventSource stops (pages work without alerts).
+        message = "Live alerts need the ASGI server (bin/serve web, make run); this one speaks WSGI."
+        return JsonResponse(error_body(503, message), status=503)
     # Read on a pool thread whose connection is closed at once (not ``request.auser()``, whose connection
     # would stay open in the request's thread for as long as the stream), then handed to the request log.
     user = await _db(get_user, request)

@@ -106,10 +106,20 @@ def reply(ticket_id: int, author, body: str) -> None:
     services.comment_add(actor=author, ticket=Ticket.objects.get(pk=ticket_id), body=body)
 
 
-def test_signed_out_gets_401_in_the_error_shape(client):
-    response = client.get("/live/stream")
+def test_signed_out_gets_401_in_the_error_shape(db):
+    response = async_to_sync(AsyncClient().get)("/live/stream")
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED"
+
+
+def test_under_a_wsgi_server_the_stream_is_a_503_the_browser_stops_on(client, agent):
+    """A WSGI server cannot stream it and would hold a worker per page: pages work on without alerts."""
+    client.force_login(agent)
+    response = client.get("/live/stream")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert "ASGI" in response.json()["message"]
 
 
 def test_an_alert_reaches_the_open_stream_with_its_id(fast, ticket, customer, agent):
