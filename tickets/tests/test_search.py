@@ -24,10 +24,17 @@ def subjects(client, term):
     return [row["subject"] for row in response.json()["results"]]
 
 
+# (RARE_MATCHES, COMMON_IN_RECENT): printer from the GIN index; past the ids' bound; common among the newest
+PATHS = [(2000, 50), (2, 50), (2000, 2)]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("rare_matches", [2, 2000])  # printer is common at 2, rare at 2000
-def test_rare_and_common_words_find_the_same_tickets_newest_first(api, agent, desk, monkeypatch, rare_matches):
+@pytest.mark.parametrize(("rare_matches", "common_in_recent"), PATHS)
+def test_rare_and_common_words_find_the_same_tickets_newest_first(
+    api, agent, desk, monkeypatch, rare_matches, common_in_recent
+):
     monkeypatch.setattr(filters, "RARE_MATCHES", rare_matches)
+    monkeypatch.setattr(filters, "COMMON_IN_RECENT", common_in_recent)
     client = api(agent)
 
     assert subjects(client, "printer") == [f"Printer jams again {index}" for index in reversed(range(5))]
@@ -38,11 +45,12 @@ def test_rare_and_common_words_find_the_same_tickets_newest_first(api, agent, de
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("rare_matches", [2, 2000])
+@pytest.mark.parametrize(("rare_matches", "common_in_recent"), PATHS)
 def test_search_keeps_the_other_filters_and_what_the_caller_may_see(
-    api, agent, customer, other_customer, desk, monkeypatch, rare_matches
+    api, agent, customer, other_customer, desk, monkeypatch, rare_matches, common_in_recent
 ):
     monkeypatch.setattr(filters, "RARE_MATCHES", rare_matches)
+    monkeypatch.setattr(filters, "COMMON_IN_RECENT", common_in_recent)
     services.ticket_create(actor=other_customer, subject="Printer of someone else", category=category())
     services.ticket_close(actor=agent, ticket=desk["printer 1"])
 
