@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.backends import file_backends, redis_backends
 from helpdesk.env import (
     env_alias,
     env_bool,
@@ -28,6 +29,8 @@ from helpdesk.env import (
     env_str,
     read_env_file,
 )
+from helpdesk.logging_config import logging_config
+from helpdesk.schedule import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A local .env (written once by `make run`) fills in what the environment leaves unset; ENV_FILE= turns it off.
@@ -150,45 +153,12 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
 
-if REDIS_URL:
-    # Redis away must not fail requests: the cache fails fast and open (helpdesk/cache.py, the README's
-    # "Redis away" table), and publishing gives up within a second (helpdesk/queue.py), the work
-    # staying in its outbox for the relays.
-    CACHES = {
-        "default": {
-            "BACKEND": "helpdesk.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "outage_seconds": 2},
-        }
-    }
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-        "visibility_timeout": 3600,
-        "socket_connect_timeout": 0.5,
-        "socket_timeout": 0.5,
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # A queue in files under var/: worker and beat still run as processes of
-    # their own and tasks survive a restart, with no broker service to install.
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    for _folder in ("queue", "processed", "control"):
-        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
-        "store_processed": False,
-        # Broadcast (pidbox) exchanges; kombu's default is ./control in whatever directory we run from.
-        "control_folder": str(VAR_DIR / "celery" / "control"),
-    }
-    # This transport has no event loop, so a prefork worker falls back to billiard's blocking pool,
-    # whose children take turns on one shared queue lock. A SIGTERM to the whole process group
-    # (systemd, a terminal, `kill -- -PGID`) kills the child holding that lock, and the worker's exit
-    # then waits for it forever ("Warm shutdown" that no signal but SIGKILL ends). Threads share
-    # no lock with a process that can die, and a stopped worker is gone once its running tasks end.
-    CELERY_WORKER_POOL = "threads"
+_backends = redis_backends(REDIS_URL) if REDIS_URL else file_backends(VAR_DIR)
+CACHES = _backends.caches
+CELERY_BROKER_URL = _backends.broker_url
+CELERY_BROKER_TRANSPORT_OPTIONS = _backends.transport_options
+if _backends.worker_pool:
+    CELERY_WORKER_POOL = _backends.worker_pool
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # One publishing attempt, no sleeping: Celery's default retries three times 0.2 s apart, holding the
@@ -202,20 +172,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
-    "notifications-relay": {"task": "tickets.tasks.notifications_relay", "schedule": 60.0},
-    # reports/subscriptions.py: emails go out within this many seconds of their hour.
-    "scheduled-reports": {"task": "reports.tasks.scheduled_reports", "schedule": 300.0},
-    "integrations-push-relay": {"task": "integrations.tasks.push_pending_relay", "schedule": 60.0},
-    "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
-    "integrations-sync-log-prune": {"task": "integrations.tasks.sync_log_prune_task", "schedule": 86400.0},
-    "idempotency-keys-prune": {"task": "helpdesk.tasks.idempotency_keys_prune", "schedule": 3600.0},
-    # helpdesk/liveness.py: HEARTBEAT_SECONDS; an old heartbeat must not pass for a fresh one.
-    "heartbeat": {"task": "helpdesk.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 60}},
-    "live-presence-prune": {"task": "tickets.tasks.presence_prune", "schedule": 300.0},
-}
-
 # --- Auth -------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
@@ -378,25 +334,7 @@ X_FRAME_OPTIONS = "DENY"
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")).upper()
 LOG_FILE = env_str("LOG_FILE", "")
-_log_handlers = ["console"] + (["file"] if LOG_FILE else [])
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        **({"file": {"class": "logging.FileHandler", "filename": LOG_FILE, "formatter": "plain"}} if LOG_FILE else {}),
-    },
-    "root": {"handlers": _log_handlers, "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # The request log middleware writes one line per request; these would repeat it.
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "ERROR"},
-        # Its debug lines carry whole URLs, and Zoho's token request has secrets in its query string.
-        "urllib3": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(level=LOG_LEVEL, file=LOG_FILE)
 
 # --- Product ----------------------------------------------------------------
 
@@ -414,8 +352,6 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024, minimum
 VIRUS_SCAN_ENABLED = env_bool("VIRUS_SCAN_ENABLED", False)
 CLAMD_URL = env_socket_url("CLAMD_URL", "tcp://127.0.0.1:3310")
 CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30, minimum=1)
-# Scans what clamd could not take at upload time ("pending"); does nothing while scanning is off.
-CELERY_BEAT_SCHEDULE["attachment-scan-sweep"] = {"task": "tickets.tasks.attachment_scan_sweep", "schedule": 60.0}
 # Portal sign-ups stay inactive until the customer opens the link emailed to them.
 PORTAL_EMAIL_VERIFICATION = env_bool("PORTAL_EMAIL_VERIFICATION", False)
 
@@ -464,8 +400,7 @@ MAIL_SENDER_LIMIT = env_int("MAIL_SENDER_LIMIT", 20, minimum=1)
 MAIL_SENDER_WINDOW = env_int("MAIL_SENDER_WINDOW", 3600, minimum=60)
 # How often beat polls the IMAP mailboxes.
 MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 60, minimum=10)
-CELERY_BEAT_SCHEDULE["mailboxes-poll"] = {
-    "task": "mailboxes.tasks.poll_all",
-    "schedule": float(MAIL_POLL_SECONDS),
-    "options": {"expires": MAIL_POLL_SECONDS},
-}
+
+# --- Celery beat: every periodic task (helpdesk/schedule.py) -----------------
+
+CELERY_BEAT_SCHEDULE = beat_schedule(mail_poll_seconds=MAIL_POLL_SECONDS)

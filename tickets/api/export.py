@@ -30,7 +30,7 @@ from rest_framework.response import Response
 
 from helpdesk.api.pagination import parse_ordering
 from tickets.models import Ticket
-from tickets.models.ticket import SLA_STATE_FIELDS, sla_state_of
+from tickets.models.clocks import SLA_STATE_FIELDS, sla_state_of
 
 CSV_MEDIA_TYPE = "text/csv"
 # A chunk of tickets per query (and per round of prefetches): memory stays bounded.
