@@ -6,15 +6,13 @@ One reading for both, so the CSV export (values rows, no models) says what a tic
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.db import models
 
 from tickets.sla import Clock, SlaState, sla_state
 from tickets.workflow import SLA_PAUSED, SLA_STOPPED
-
-if TYPE_CHECKING:
-    from tickets.models.ticket import Ticket
 
 
 class Readable(Protocol):
@@ -28,7 +26,7 @@ class Fields:
 
     __slots__ = ("ticket",)
 
-    def __init__(self, ticket: Ticket) -> None:
+    def __init__(self, ticket: models.Model) -> None:
         self.ticket = ticket
 
     def __getitem__(self, name: str) -> Any:
