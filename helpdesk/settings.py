@@ -11,10 +11,10 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from helpdesk.backends import file_backends, redis_backends
+from helpdesk.database import POSTGRESQL, database_from_url
 from helpdesk.env import (
     env_alias,
     env_bool,
@@ -123,28 +123,14 @@ TEMPLATES = [
 
 _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", _DEFAULT_DATABASE_URL)
-try:
-    # 0 by default: the web runs under ASGI, where each request's connection lives in a thread of its own,
-    # and a kept connection would stay open behind every thread (Django's advice for ASGI).
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django can use: {exc}") from None
-if _database["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
-    # the start of each transaction, so concurrent writers queue on the busy
-    # timeout instead of failing with "database is locked" mid-transaction.
-    _database["CONN_MAX_AGE"] = 0
-    _database["OPTIONS"] = {
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-    }
-    # A file, not memory, so a Celery worker started by a test sees the same data.
-    _database["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
-elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://) or SQLite (sqlite:///).")
+_database = database_from_url(
+    DATABASE_URL,
+    var_dir=VAR_DIR,
+    conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0),
+    pool_size=env_int("DB_POOL_SIZE", 0, minimum=0),
+)
 DATABASES = {"default": _database}
-DATABASE_IS_POSTGRES = _database["ENGINE"] == "django.db.backends.postgresql"
+DATABASE_IS_POSTGRES = _database["ENGINE"] == POSTGRESQL
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -------------------------------------------------------

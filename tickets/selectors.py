@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Prefetch, Q, QuerySet, Value, prefetch_related_objects
 
-from accounts.models import User
+from accounts.models import Organization, Team, User
 from accounts.roles import STAFF_ROLES, Role
 from tickets import workflow
 from tickets.access import can_see_internal, can_view_ticket, visibility_filter
-from tickets.models import Attachment, Comment, SLAPolicy, Ticket, TicketEvent
+from tickets.models import Attachment, Category, Comment, SLAPolicy, Ticket, TicketEvent
 from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 
 # What a ticket's pages show beside it, each read by id (``prefetch_related_objects`` for one ticket).
@@ -37,6 +38,46 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     queryset = Ticket.objects.prefetch_related(*TICKET_RELATED)
     condition = visibility_filter(user)
     return queryset if condition is None else queryset.filter(condition)
+
+
+# The rows a ticket's JSON shows by name (TicketSerializer) and the columns it reads of each.
+NAMED_RELATIONS = (
+    ("category", Category, ("id", "name", "slug")),
+    ("team", Team, ("id", "name")),
+    ("organization", Organization, ("id", "name")),
+    ("sla_policy", SLAPolicy, ("id", "name")),
+)
+
+
+def with_related(tickets: list[Ticket]) -> list[Ticket]:
+    """Load what the API shows beside each of ``tickets`` in three queries, whatever their number.
+
+    People (requester and assignee together), the named rows (category, team, organization and SLA
+    policy in one UNION ALL: the columns shown, the rest deferred) and the tags. Django's prefetch
+    took a query and most of a millisecond of Python per relation (issue 17).
+    """
+    if not tickets:
+        return tickets
+    people = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    users = {user.pk: user for user in User.objects.filter(pk__in=people)}
+    for ticket in tickets:
+        Ticket.requester.field.set_cached_value(ticket, users.get(ticket.requester_id))
+        Ticket.assignee.field.set_cached_value(ticket, users.get(ticket.assignee_id))
+    parts = []
+    for index, (name, model, columns) in enumerate(NAMED_RELATIONS):
+        ids = {getattr(ticket, f"{name}_id") for ticket in tickets} - {None}
+        padding = [Value("")] * (3 - len(columns))  # every part of a UNION has the same columns
+        parts.append(model.objects.filter(pk__in=ids).order_by().values_list(Value(index), *columns, *padding))
+    found = {}
+    for index, pk, *rest in parts[0].union(*parts[1:], all=True):
+        _, model, columns = NAMED_RELATIONS[index]
+        found[index, pk] = model.from_db(DEFAULT_DB_ALIAS, columns, (pk, *rest)[: len(columns)])
+    for index, (name, _, _) in enumerate(NAMED_RELATIONS):
+        field = Ticket._meta.get_field(name)
+        for ticket in tickets:
+            field.set_cached_value(ticket, found.get((index, getattr(ticket, field.attname))))
+    prefetch_related_objects(tickets, "tags")
+    return tickets
 
 
 def staff_who_may_see(ticket: Ticket) -> list[User]:

@@ -137,9 +137,13 @@ class CutAfterCommit:
         self.listener.close()
 
 
-@pytest.fixture
-def product(tmp_path):
-    """PostgreSQL, the proxy and the product under gunicorn; yields (base URL, cluster, proxy, count)."""
+@pytest.fixture(params=["0", "2"], ids=["connection-per-request", "pooled"])
+def product(tmp_path, request):
+    """PostgreSQL, the proxy and the product under gunicorn; yields (base URL, cluster, proxy, count).
+
+    Twice: opening a connection per request, and borrowing from a pool (DB_POOL_SIZE), whose
+    connections the cut and the restart break under it.
+    """
     import psycopg
 
     # Not under pytest's own (root-only) folder: the postgres user must reach it.
@@ -158,6 +162,7 @@ def product(tmp_path):
             **os.environ,
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:{proxy.port}/helpdesk",
             "DB_CONN_MAX_AGE": "0",
+            "DB_POOL_SIZE": request.param,
             "REDIS_URL": "",
             "VAR_DIR": str(tmp_path / "var"),
             "DEBUG": "false",
@@ -182,6 +187,16 @@ def product(tmp_path):
             with psycopg.connect(dsn) as db:
                 return db.execute("SELECT count(*) FROM tickets_ticket WHERE subject = %s", [subject]).fetchone()[0]
 
+        def web_connections() -> int:
+            """The product's connections open between requests (ours excluded)."""
+            dsn = f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres"
+            with psycopg.connect(dsn) as db:
+                sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'helpdesk' AND pid <> pg_backend_pid()"
+                return db.execute(sql).fetchone()[0]
+
+        count.web_connections = web_connections
+        count.pool_size = int(request.param)
+
         yield base, cluster, proxy, count
     finally:
         if server is not None:
@@ -199,6 +214,12 @@ def test_a_lost_database_answers_503_and_a_retry_with_the_key_finds_the_first_ti
     )
     assert login.status_code == 200, login.text
     bearer = {"Authorization": f"Bearer {login.json()['access']}"}
+    for _ in range(5):
+        assert requests.get(f"{base}/api/v1/tickets", headers=bearer, timeout=10).status_code == 200
+    if count.pool_size:  # kept open for the next request, never more than the pool holds
+        assert 1 <= count.web_connections() <= count.pool_size
+    else:  # each request closed its own
+        assert count.web_connections() == 0
 
     def create(subject: str, key: str) -> requests.Response:
         body = {"subject": subject, "category": "general"}

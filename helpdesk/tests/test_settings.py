@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from helpdesk.database import database_from_url
 from helpdesk.env import env_bool, env_choice, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,11 @@ def test_development_runs_with_no_configuration():
         ({"DEBUG": "true", "EMAIL_BACKEND": "pigeon"}, "EMAIL_BACKEND must be one of"),
         ({"DEBUG": "true", "SLA_ENABLED": "nope"}, "SLA_ENABLED must be true or false"),
         ({"DEBUG": "true", "CORS_ALLOWED_ORIGINS": "https://a.example/"}, "CORS_ALLOWED_ORIGINS: 'https://a.example/'"),
+        ({"DEBUG": "true", "DB_POOL_SIZE": "-2"}, "DB_POOL_SIZE must be at least 0"),
+        (
+            {"DEBUG": "true", "DATABASE_URL": "postgres://u@h/d", "DB_POOL_SIZE": "4", "DB_CONN_MAX_AGE": "60"},
+            "Set DB_POOL_SIZE or DB_CONN_MAX_AGE, not both",
+        ),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(env, message):
@@ -130,3 +136,12 @@ def test_seed_004_switches_are_read_from_the_environment():
         CORS_ALLOWED_ORIGINS="https://app.example.com",
     )
     assert off == "False False False ['https://app.example.com']"
+
+
+def test_a_pool_only_for_postgresql_and_only_when_asked(tmp_path):
+    postgres = "postgres://u@127.0.0.1/d"
+    pooled = database_from_url(postgres, var_dir=tmp_path, pool_size=4)
+    assert pooled["OPTIONS"]["pool"]["max_size"] == 4 and pooled["CONN_HEALTH_CHECKS"] is True
+    assert "pool" not in database_from_url(postgres, var_dir=tmp_path).get("OPTIONS", {})
+    sqlite = database_from_url(f"sqlite:///{tmp_path / 'x.sqlite3'}", var_dir=tmp_path, pool_size=4)
+    assert "pool" not in sqlite["OPTIONS"] and sqlite["CONN_MAX_AGE"] == 0

@@ -144,7 +144,7 @@ def ticket_create(
         ticket.number = ticket_number_next(now)
         sla_apply(ticket)
         ticket.save()
-        ticket.tags.set(_tags(tags))
+        ticket.tags.add(*_tags(tags))  # a new ticket has none yet: nothing to read or remove
         created = record(ticket, EventKind.CREATED, actor=actor, now=now, new=ticket.number, channel=ticket.channel)
         team_members = list(team.members.all()) if team is not None else []
         notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=[requester])

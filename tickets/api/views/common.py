@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from helpdesk.errors import PreconditionFailed
 from tickets.api.serializers import TicketSerializer
 from tickets.models import Ticket
-from tickets.selectors import tickets_visible_to
+from tickets.selectors import tickets_visible_to, with_related
 
 
 def visible_ticket(request: Request, pk: Any) -> Ticket:
@@ -37,9 +37,10 @@ def expected_version(request: Request) -> int | None:
 def ticket_response(
     request: Request, ticket: Ticket, status: int = 200, *, reload: bool = True, **headers: str
 ) -> Response:
-    """The ticket with its ETag; after a write, re-read as the caller now sees it (related rows included)."""
+    """The ticket with its ETag and related rows; after a write, re-read as the caller now sees it."""
     if reload:
-        ticket = tickets_visible_to(request.user).filter(pk=ticket.pk).first() or ticket
+        ticket = tickets_visible_to(request.user).prefetch_related(None).filter(pk=ticket.pk).first() or ticket
+    with_related([ticket])
     response = Response(TicketSerializer(ticket, context={"request": request}).data, status=status)
     response["ETag"] = etag(ticket)
     for name, value in headers.items():

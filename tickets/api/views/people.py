@@ -27,7 +27,7 @@ class AgentTicketsView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no pk
             return Ticket.objects.none()
         agent = get_object_or_404(User, pk=self.kwargs["pk"], role__in=sorted(STAFF_ROLES))
-        return tickets_visible_to(self.request.user).filter(assignee=agent)
+        return tickets_visible_to(self.request.user).prefetch_related(None).filter(assignee=agent)
 
 
 class SLAPolicyViewSet(viewsets.ModelViewSet):
