@@ -14,6 +14,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.tokens import IdentityRefreshToken
 from accounts.roles import Role
 from bench.desk import ABSENT_WORD, COMMON_WORDS, PREFIX, RARE_WORD
 from bench.timing import Timing, time_page
@@ -41,8 +42,10 @@ def bench_user(email: str, role: Role) -> User:
 def time_pages(*, runs: int, days: int = 90, only: str = "") -> Iterator[Timing]:
     """Every page, as the role that uses it, uncached; ``only`` keeps the names containing it."""
     admin = bench_user("bench-admin@example.test", Role.ADMIN)
-    agents, customers = Client(), Client()
-    agents.force_login(admin)
+    # The API as integrations and scripts call it, with a JWT; the console and the portal with a session.
+    agents = Client(HTTP_AUTHORIZATION=f"Bearer {IdentityRefreshToken.for_user(admin).access_token}")
+    console, customers = Client(), Client()
+    console.force_login(admin)
     customer = User.objects.filter(email__startswith="bench-customer-").order_by("pk").first()
     customers.force_login(customer)
     ticket = Ticket.objects.filter(number__startswith=PREFIX).order_by("-pk").values_list("pk", flat=True).first()
@@ -59,9 +62,12 @@ def time_pages(*, runs: int, days: int = 90, only: str = "") -> Iterator[Timing]
         (agents, "search rare word", f"/api/v1/tickets?search={rare}", 50, None),
         (agents, "search absent word", f"/api/v1/tickets?search={absent}", 50, None),
         (agents, "search common word, open", f"/api/v1/tickets?search={common}&status=open", 50, None),
+        (agents, "search common word by relevance", f"/api/v1/tickets?search={common}&ordering=relevance", 50,
+         None),
+        (agents, "search rare word by relevance", f"/api/v1/tickets?search={rare}&ordering=relevance", 50, None),
         (agents, "create", "/api/v1/tickets", 20, _create(category)),
         (agents, "comment", f"/api/v1/tickets/{ticket}/comments", 20, _comment),
-        (agents, "console queue", "/admin/tickets/ticket/", None, None),
+        (console, "console queue", "/admin/tickets/ticket/", None, None),
         (customers, "portal my tickets", "/portal/", None, None),
         *((agents, name, url.format(**span), 300, None) for name, url in REPORTS.items()),
     ]  # fmt: skip

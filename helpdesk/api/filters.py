@@ -65,7 +65,9 @@ def ordering_terms(raw: str, fields: dict[str, str]) -> list[str]:
         if name not in fields:
             allowed = ", ".join(fields)
             raise ValidationError({"ordering": [f"Cannot order by {name[:50]!r}. Use one of: {allowed}."]})
-        ordering.append(("-" if item.startswith("-") else "") + fields[name])
+        # A field may itself be descending ("relevance" is "-relevance", best first): a "-" turns it round.
+        descending = item.startswith("-") != fields[name].startswith("-")
+        ordering.append(("-" if descending else "") + fields[name].lstrip("-"))
     return ordering
 
 

@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,11 +35,17 @@ class Key:
     nullable: bool
 
 
-def parse_ordering(model: type[Model], ordering: list[str]) -> list[Key]:
-    """``["-created_at", "id"]`` into keys, with the primary key appended as the last tie-breaker."""
+def parse_ordering(model: type[Model], ordering: list[str], annotations: Collection[str] = ()) -> list[Key]:
+    """``["-created_at", "id"]`` into keys, with the primary key appended as the last tie-breaker.
+
+    A name in ``annotations`` (a search's ``relevance``) is a key too, never NULL.
+    """
     keys = []
     for item in ordering:
         name = item.lstrip("-")
+        if name in annotations:
+            keys.append(Key(name, item.startswith("-"), False))
+            continue
         field = model._meta.pk if name == "pk" else model._meta.get_field(name)
         keys.append(Key(field.attname, item.startswith("-"), field.null))
     if not any(key.name in ("id", model._meta.pk.attname) for key in keys):
@@ -114,7 +121,7 @@ class KeysetPagination(BasePagination):
         self.request = request
         ordering = [term for term in queryset.query.order_by if isinstance(term, str)]
         ordering = ordering or [t for t in queryset.model._meta.ordering if isinstance(t, str)] or ["-pk"]
-        self.keys = parse_ordering(queryset.model, ordering)
+        self.keys = parse_ordering(queryset.model, ordering, queryset.query.annotations)
         size = self.get_page_size(request)
         token = request.query_params.get(self.cursor_query_param) or None
         reverse = False

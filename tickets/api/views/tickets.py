@@ -84,7 +84,8 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
                 "ordering",
                 str,
                 description="Comma-separated; - for descending. priority, created_at, "
-                "updated_at, status, number, subject, due, first_response_due_at.",
+                "updated_at, status, number, subject, due, first_response_due_at; "
+                "with search, relevance (best matches first).",
             ),
             OpenApiParameter("sort_by", str, description="Seed 004 alias of ordering."),
             OpenApiParameter("order", str, enum=["asc", "desc"], description="With sort_by."),
