@@ -14,8 +14,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tokens import IdentityRefreshToken
 from accounts.roles import Role
+from accounts.tokens import IdentityRefreshToken
 from bench.desk import ABSENT_WORD, COMMON_WORDS, PREFIX, RARE_WORD
 from bench.timing import Timing, time_page
 from tickets.models import Category, Ticket
