@@ -22,7 +22,13 @@ from urllib.parse import urlsplit
 from faults import procs
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DESK = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_10k"
+SIZES = {"10k": 10_000, "1m": 1_000_000}
+
+
+def desk_url(size: str) -> str:
+    """The desk of ``size`` (10k, 1m) as ``make bench`` names it: DATABASE_URL's database name + ``_<size>``."""
+    parts = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
+    return parts._replace(path=f"{parts.path.rstrip('/') or '/helpdesk_bench'}_{size}").geturl()
 
 
 def desk_tickets(database_url: str) -> int:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.live import DEFAULT_DESK, ROOT, credentials, gunicorn, product_env, require_desk
+from bench.live import ROOT, credentials, desk_url, gunicorn, product_env, require_desk
 from faults import procs
 
 SITE = Path(__file__).resolve().parent / "site"
@@ -43,7 +43,7 @@ class Side:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__)
-    parser.add_argument("--database", default=os.environ.get("DATABASE_URL") or DEFAULT_DESK, help="our 10k desk")
+    parser.add_argument("--database", default=desk_url("10k"), help="our 10k desk (made by `make bench`)")
     parser.add_argument("--compare-database", default="postgres://postgres@127.0.0.1:5432/helpdesk_compare_10k")
     parser.add_argument("--venv", default=str(ROOT / ".venv-compare"), help="django-helpdesk's virtualenv")
     parser.add_argument("--tickets", type=int, default=10_000)
