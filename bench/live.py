@@ -77,7 +77,7 @@ def product_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str
 def credentials(env: dict[str, str]) -> dict:
     """Sign the benchmark's admin in under ``env`` (the server's settings): see ``_credentials``."""
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "bench.live", "credentials"], cwd=ROOT, env=env, capture_output=True, check=True,
+        [sys.executable, "-m", "bench.live", "credentials"], cwd=ROOT, env=env, stdout=subprocess.PIPE, check=True,
         timeout=120,
     )  # fmt: skip
     return json.loads(done.stdout.decode().strip().splitlines()[-1])

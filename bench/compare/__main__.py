@@ -100,13 +100,13 @@ def _middle_ids(options: argparse.Namespace) -> tuple[int, int]:
 
 
 def _run(options: argparse.Namespace, folder: Path) -> list[dict]:
-    venv = Path(options.venv)
+    venv = Path(options.venv).absolute()  # the child runs in site/
     theirs_env = _their_env(options)
     print(f"== copying {options.tickets:,} tickets into {urlsplit(options.compare_database).path.lstrip('/')}")
     copied = subprocess.run(  # noqa: S603 - the comparison's own virtualenv and module
         [str(venv / "bin/python"), "-m", "compare_site.desk", "--source", options.database,
          "--tickets", str(options.tickets)],
-        cwd=SITE, env=theirs_env, capture_output=True, check=True, timeout=600,
+        cwd=SITE, env=theirs_env, stdout=subprocess.PIPE, check=True, timeout=600,
     )  # fmt: skip
     their_session = json.loads(copied.stdout.decode().strip().splitlines()[-1])["session"]
     ours_env = product_env(options.database, folder / "var", DB_CONN_MAX_AGE=str(options.conn_max_age))
@@ -181,7 +181,7 @@ def _time_page(page: str, sides: tuple[Side, Side], runs: int) -> list[dict]:
             "p95_ms": round(statistics.quantiles(spent[side.name], n=100, method="inclusive")[94], 1),
         }  # fmt: skip
         print(f"{page:6} {side.name:22} HTTP {status}  p50 {result['p50_ms']:9.1f} ms  p95 {result['p95_ms']:9.1f} ms"
-              f"  {rows} rows  {size:,} bytes", flush=True)  # fmt: skip
+              f"  {_size(result)}", flush=True)  # fmt: skip
         results.append(result)
     return results
 

@@ -73,7 +73,7 @@ def _run(options: argparse.Namespace, database: str, wait: list[float], folder: 
     )  # fmt: skip
     try:
         print(f"== {options.users} agents for {options.run_time} s on {host} ({options.workers} workers)", flush=True)
-        locust = Path(options.venv) / "bin/locust"
+        locust = Path(options.venv).absolute() / "bin/locust"
         command = [
             str(locust), "-f", str(HERE / "locustfile.py"), "--headless", "--host", host,
             "--users", str(options.users), "--spawn-rate", str(options.spawn_rate),
