@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # The browser tests (e2e/) drive Debian's chromium, never a browser Playwright downloads.
 CHROMIUM_PATH ?= /usr/bin/chromium
 
-.PHONY: install install-dev browser clamav dovecot run test lint format check clean bench fuzz fault
+.PHONY: install install-dev browser clamav dovecot run test lint format check clean bench bench-compare bench-load fuzz fault
 
 # Reinstall only when the requirements change, so a second `make run` starts in seconds.
 # `make run` needs only the product (requirements.txt); tests and tools add requirements-dev.txt.
@@ -100,6 +100,27 @@ check: install-dev
 # Reports on a million generated tickets; PostgreSQL only (DATABASE_URL), not part of `make test`.
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# django-helpdesk (pinned, in a virtualenv of its own) beside our ticket API on the same 10k tickets
+# (bench/compare); writes BENCHMARKS-compare.md. Needs the 10k desk of `make bench`.
+COMPARE_VENV ?= .venv-compare
+$(COMPARE_VENV)/.installed: bench/compare/requirements.txt
+	@test -x $(COMPARE_VENV)/bin/python || $(PYTHON) -m venv $(COMPARE_VENV)
+	$(COMPARE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/compare/requirements.txt
+	@touch $@
+bench-compare: install-dev $(COMPARE_VENV)/.installed
+	$(BIN)/python -m bench.compare --venv $(COMPARE_VENV) $(COMPARE_ARGS)
+
+# A bounded load run (bench/load): our gunicorn (bin/serve web) and locust headless (in a virtualenv of
+# its own, so gevent never enters ours) on 127.0.0.1. LOAD_DESK=1m runs on the million-ticket desk.
+LOAD_VENV ?= .venv-load
+LOAD_DESK ?= 10k
+$(LOAD_VENV)/.installed: bench/load/requirements.txt
+	@test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/load/requirements.txt
+	@touch $@
+bench-load: install-dev $(LOAD_VENV)/.installed
+	$(BIN)/python -m bench.load --venv $(LOAD_VENV) --desk $(LOAD_DESK) $(LOAD_ARGS)
 
 # Schemathesis against a live server as a customer and as an admin (fuzz/run.py); exits 1 on any
 # server error or schema violation. FUZZ_EXAMPLES: cases per operation and phase (10: ~7,000 per role).
