@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from accounts.roles import Role
-from tickets import services
-from tickets.choices import Channel, Status
+from tickets import services, workflow
+from tickets.choices import Channel, Status, parse_priority
 from tickets.models import (
     BusinessCalendar,
     CannedResponse,
@@ -27,6 +27,7 @@ from tickets.models import (
     Ticket,
     WorkingHours,
 )
+from tickets.services.sla import sla_apply
 
 
 @dataclass(frozen=True)
@@ -191,12 +192,36 @@ def _user(spec: DemoUser, organizations: dict[str, Organization]) -> User:
     return user
 
 
+# How far along its SLA clock each active demo ticket is, as a share of its target, in turn: most
+# comfortably inside it, two in twelve close to due (at risk), one in twelve past it (breached).
+ACTIVE_AGES = (0.1, 0.3, 0.5, 0.85, 0.2, 0.4, 0.65, 0.92, 0.15, 0.35, 0.55, 1.3)
+
+
+def _start(index: int, status: Status, probe: Ticket, now: datetime) -> datetime:
+    """When a demo ticket was opened: resolved and closed ones weeks ago, active ones by ``ACTIVE_AGES``.
+
+    ``probe`` is the ticket unsaved, to read its SLA targets: a new ticket's age is a share of its
+    first-response target (nobody has answered), any other active one's of its resolution target.
+    """
+    if status in workflow.DONE_STATUSES:
+        return now - timedelta(days=15 + (index * 11) % 45, hours=index % 7)
+    probe.created_at = now
+    sla_apply(probe)
+    minutes = probe.sla_first_response_minutes if status == Status.NEW else probe.sla_resolution_minutes
+    return now - timedelta(minutes=(minutes or 24 * 60) * ACTIVE_AGES[index % len(ACTIVE_AGES)])
+
+
 class _Story:
-    """Moves one ticket along a realistic path to a status, a few hours per step."""
+    """Moves one ticket along a realistic path to a status, one step at a time.
+
+    The steps fit in a tenth of the ticket's first-response target each, so the first reply is on time
+    and what its SLA shows comes from its age (``ACTIVE_AGES``), not from a slow story.
+    """
 
     def __init__(self, ticket: Ticket, agent: User, start: datetime, end: datetime) -> None:
         self.ticket, self.agent, self.at = ticket, agent, start
-        self.step = max((end - start) / 8, timedelta(minutes=5))
+        first_response = timedelta(minutes=ticket.sla_first_response_minutes or 60)
+        self.step = min((end - start) / 10, first_response / 10)
 
     def later(self) -> datetime:
         self.at += self.step
@@ -307,7 +332,11 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
             requester = customers[index % 2]
             is_incident = slug == "incident"
             agent = users["ops@example.com"] if is_incident else users["agent@example.com"]
-            start = now - timedelta(days=14) + timedelta(hours=6 * index + 1)
+            status = FLOW[index % len(FLOW)]
+            probe = Ticket(
+                category=categories[slug], priority=parse_priority(priority), organization=requester.organization
+            )
+            start = _start(index, status, probe, now)
             ticket = services.ticket_create(
                 actor=requester,
                 subject=subject,
@@ -327,7 +356,7 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
                     team=ops if is_incident else desk,
                     now=start,
                 )
-            _Story(ticket, agent, start, min(now, start + timedelta(days=2))).walk_to(FLOW[index % len(FLOW)])
+            _Story(ticket, agent, start, min(now, start + timedelta(days=2))).walk_to(status)
             created += 1
         for title, body, status, priority, internal in CANNED:
             CannedResponse.objects.get_or_create(

@@ -74,7 +74,23 @@ def timeline(ticket: Ticket) -> list[dict[str, Any]]:
     entries += [{"kind": "file", "at": a.created_at, "item": a} for a in loose]
     events = ticket.events.filter(is_internal=False, kind__in=list(PUBLIC_EVENTS)).order_by("created_at", "id")
     entries += [{"kind": "event", "at": e.created_at, "item": e, "text": _event_line(e)} for e in events]
-    return sorted(entries, key=lambda entry: (entry["at"], entry["kind"] != "event", entry["item"].pk))
+    entries.sort(key=lambda entry: (entry["at"], entry["kind"] != "event", entry["item"].pk))
+    return _latest_of_each_status_run(entries)
+
+
+def _latest_of_each_status_run(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Status changes one after another with nothing between (open, in progress, pending) read as the last."""
+    kept: list[dict[str, Any]] = []
+    for entry in entries:
+        if _is_status(entry) and kept and _is_status(kept[-1]):
+            kept[-1] = entry
+        else:
+            kept.append(entry)
+    return kept
+
+
+def _is_status(entry: dict[str, Any]) -> bool:
+    return entry["kind"] == "event" and entry["item"].kind == EventKind.STATUS_CHANGED
 
 
 def file_download(request: HttpRequest, attachment: Attachment, back: str) -> HttpResponse:

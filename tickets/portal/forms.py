@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy as ngettext
 
 from tickets.choices import Priority
 from tickets.forms import MultipleFileField, upload_problems
@@ -28,6 +29,20 @@ class FilesForm(forms.Form):
     def clean_files(self):
         uploads = self.cleaned_data["files"]
         if problems := upload_problems(uploads):
+            # A browser never keeps chosen files across a page that comes back with an error: say so.
+            refused = len(problems)
+            if len(uploads) > refused:
+                problems.append(
+                    _("Nothing was sent. Your other files were fine, but choose them again with your message.")
+                )
+            else:
+                problems.append(
+                    ngettext(
+                        "Nothing was sent. Send your message without this file, or choose another one.",
+                        "Nothing was sent. Send your message without these files, or choose others.",
+                        refused,
+                    )
+                )
             raise forms.ValidationError(problems)
         return uploads
 
@@ -68,13 +83,22 @@ class ReopenForm(forms.Form):
     )
 
 
+# The score in words, best first (stored as 5 to 1, as the API and the reports count it).
+SCORE_WORDS = [
+    (5, _("Very satisfied")),
+    (4, _("Satisfied")),
+    (3, _("Neither satisfied nor dissatisfied")),
+    (2, _("Dissatisfied")),
+    (1, _("Very dissatisfied")),
+]
+
+
 class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
         label=_("How satisfied are you with how we handled this ticket?"),
-        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        choices=SCORE_WORDS,
         coerce=int,
         widget=forms.RadioSelect,
-        help_text=_("5 is very satisfied, 1 is very dissatisfied."),
     )
     comment = forms.CharField(
         label=_("Anything you want to tell us? (optional)"),

@@ -36,3 +36,21 @@ def test_demo_command_refuses_outside_debug_and_prints_logins(settings, capsys):
     call_command("load_demo", "--force")
     out = capsys.readouterr().out
     assert "admin@example.com" in out and "demo-admin-2026" in out
+
+
+@pytest.mark.django_db
+def test_the_demo_desk_looks_like_a_real_one():
+    """A spread of ages: most active tickets inside their SLA, some at risk, few breached."""
+    from django.utils import timezone
+
+    from tickets import workflow
+
+    load_demo()
+    now = timezone.now()
+    states = [t.sla_state(now).value for t in Ticket.objects.filter(status__in=workflow.ACTIVE_STATUSES)]
+    assert states.count("at_risk") >= 3
+    assert 1 <= states.count("breached") <= len(states) // 10
+    assert states.count("ok") > len(states) // 2
+    ages = sorted((now - created).days for created in Ticket.objects.values_list("created_at", flat=True))
+    assert ages[0] == 0 and ages[-1] >= 30, "from today to weeks of history"
+    assert not Ticket.objects.filter(updated_at__gt=now).exists(), "no story runs into the future"
