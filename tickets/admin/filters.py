@@ -33,17 +33,28 @@ class ConditionFilter(admin.SimpleListFilter):
 
 
 class QuickViewFilter(ConditionFilter):
-    """The saved views an agent switches between all day; shown as tabs above the queue too."""
+    """The saved views an agent switches between all day; shown as tabs above the queue.
+
+    Without a view the queue shows the active tickets (``active``) unless the request names a
+    status or a time of its own (a status filter, a search, "resolved today"): resolved and
+    closed tickets are there only when asked for, and ``all`` asks for everything.
+    """
 
     title = _("view")
     parameter_name = "view"
     template = "admin/tickets/ticket/tab_filter.html"
+    DEFAULT = "active"
     VIEWS = [
+        ("active", _("Active tickets")),
         ("mine", _("My open tickets")),
         ("unassigned", _("Unassigned in my teams")),
         ("at_risk", _("At risk or breached")),
-        ("waiting", _("Waiting on customer")),
+        ("all", _("All tickets")),
     ]
+    # Kept for links made before the status tabs: the same as the "Pending" status tab.
+    _HIDDEN = [("waiting", _("Waiting on customer"))]
+    # Parameters that choose the statuses themselves: with one of them there is no default view.
+    _OWN_STATUSES = ("status", "sla", "q", "created_at", "updated_at", "resolved_at", "closed_at")
 
     def conditions(self, request) -> dict[str, tuple[str, Q]]:
         user = request.user
@@ -51,12 +62,29 @@ class QuickViewFilter(ConditionFilter):
         in_my_teams = Q(team_id__in=teams) if teams else Q()
         now = timezone.now()
         conditions = {
+            # queue_group is 0 exactly for the active statuses, and leads ticket_queue_idx.
+            "active": Q(queue_group=0),
             "mine": ACTIVE & Q(assignee_id=user.pk),
             "unassigned": ACTIVE & Q(assignee__isnull=True) & in_my_teams,
             "at_risk": ACTIVE & (sla_at_risk_condition(now) | sla_breached_condition(now)),
             "waiting": Q(status=Status.PENDING),
+            "all": Q(),
         }
-        return {key: (label, conditions[key]) for key, label in self.VIEWS}
+        return {key: (label, conditions[key]) for key, label in self.VIEWS + self._HIDDEN}
+
+    @classmethod
+    def current(cls, request) -> str:
+        """The view the queue shows: the one asked for, else the default where it applies."""
+        asked = request.GET.get(cls.parameter_name, "")
+        if asked:
+            return asked
+        if any(name.startswith(cls._OWN_STATUSES) for name in request.GET):
+            return ""
+        return cls.DEFAULT
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        chosen = self.conditions(request).get(self.current(request))
+        return queryset if chosen is None else queryset.filter(chosen[1])
 
 
 class SlaStateFilter(ConditionFilter):

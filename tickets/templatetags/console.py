@@ -15,3 +15,9 @@ def status_badge(ticket):
 @register.filter
 def priority_badge(ticket):
     return display.priority_badge(ticket)
+
+
+@register.filter
+def ago(when):
+    """``{{ comment.created_at|ago }}``: "3 h ago", the exact time on hover."""
+    return display.relative_time(when)
