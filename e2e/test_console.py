@@ -109,7 +109,7 @@ def test_a_stale_edit_meets_the_collision_message(page, live_server, login, scre
     conflict = page.locator(".hd-conflict")
     expect(conflict).to_contain_text("Someone else changed this ticket after you opened it")
     expect(conflict).to_contain_text("Maya Manager")
-    expect(conflict).to_contain_text("Priority: medium → urgent")
+    expect(conflict).to_contain_text("Priority: Medium → Urgent")
     expect(page.locator(".hd-fields input[name=subject]")).to_have_value("Printer on floor 3 jams on A3")
     screenshot(page, "collision")
     ticket.refresh_from_db()

@@ -80,6 +80,13 @@ def duration_words(delta: timedelta) -> str:
     return f"{minutes}m"
 
 
+def due_words(due_at: datetime, now: datetime | None = None) -> str:
+    left = due_at - (now or timezone.now())
+    if left >= timedelta(0):
+        return _("in %(time)s") % {"time": duration_words(left)}
+    return _("%(time)s late") % {"time": duration_words(left)}
+
+
 def countdown(ticket: Ticket, due_at: datetime | None, now: datetime | None = None) -> SafeString:
     """The SLA cell: time left (or late) to the next due time, coloured by the ticket's SLA state."""
     now = now or timezone.now()
@@ -87,12 +94,7 @@ def countdown(ticket: Ticket, due_at: datetime | None, now: datetime | None = No
     if due_at is None:
         words = {"paused": _("paused"), "met": _("met"), "breached": _("breached")}.get(state, "—")
         return format_html('<span class="hd-sla hd-sla-{}">{}</span>', state, words)
-    left = due_at - now
-    text = (
-        _("in %(time)s") % {"time": duration_words(left)}
-        if left >= timedelta(0)
-        else _("%(time)s late") % {"time": duration_words(left)}
-    )
+    text = due_words(due_at, now)
     return format_html(
         '<time class="hd-sla hd-sla-{}" datetime="{}" title="{}" data-due="{}">{}</time>',
         state,

@@ -21,3 +21,9 @@ def priority_badge(ticket):
 def ago(when):
     """``{{ comment.created_at|ago }}``: "3 h ago", the exact time on hover."""
     return display.relative_time(when)
+
+
+@register.filter
+def due_in(when):
+    """``{{ timer.due|due_in }}``: "in 3h 20m" or "2h 5m late"."""
+    return display.due_words(when)

@@ -65,7 +65,7 @@ class TestTimeline:
         order = [
             html.index("Created " + ticket.number),
             html.index("Still broken this morning."),
-            html.index("Assigned to agent@example.com"),
+            html.index("Assigned to " + agent.full_name),
             html.index("Checked the concentrator logs."),
             html.index("screen.png"),
         ]
@@ -294,7 +294,7 @@ class TestCollision:
         assert response.status_code == 409
         html = response.content.decode()
         assert "Someone else changed this ticket after you opened it" in html
-        assert "Priority: medium → urgent" in html
+        assert "Priority: Medium → Urgent" in html
         assert str(manager) in html
         ticket.refresh_from_db()
         assert (ticket.subject, ticket.priority) == ("VPN drops every hour", "urgent")

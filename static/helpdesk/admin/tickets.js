@@ -14,19 +14,26 @@
         return left >= 0 ? "in " + words(left) : words(left) + " late";
     }
 
-    // Queue cells show only the countdown; the ticket page adds it after the due time.
+    // "3 h ago" as display.ago_words says it; past two weeks the server's date stays.
+    function ago(when) {
+        var ms = Date.now() - new Date(when).getTime(), minutes = Math.floor(Math.abs(ms) / 60000);
+        var amount;
+        if (minutes < 1) { return "just now"; }
+        if (minutes < 60) { amount = minutes + " min"; }
+        else if (minutes < 1440) { amount = Math.floor(minutes / 60) + " h"; }
+        else if (minutes < 14 * 1440) { amount = Math.floor(minutes / 1440) + " d"; }
+        else { return null; }
+        return ms >= 0 ? amount + " ago" : "in " + amount;
+    }
+
+    // SLA countdowns (the due time itself is the title) and relative times, kept current.
     function tick() {
-        document.querySelectorAll("#result_list time.hd-sla[data-due]").forEach(function (el) {
+        document.querySelectorAll("time.hd-sla[data-due]").forEach(function (el) {
             el.textContent = relative(el.dataset.due);
         });
-        document.querySelectorAll(".hd-sla-timers time.hd-sla[data-due]").forEach(function (el) {
-            var span = el.nextElementSibling;
-            if (!span || !span.classList.contains("hd-sla-relative")) {
-                span = document.createElement("span");
-                span.className = "hd-sla-relative hd-muted";
-                el.after(span);
-            }
-            span.textContent = "(" + relative(el.dataset.due) + ")";
+        document.querySelectorAll("time.hd-ago[datetime]").forEach(function (el) {
+            var words = ago(el.getAttribute("datetime"));
+            if (words) { el.textContent = words; }
         });
     }
 
