@@ -59,6 +59,7 @@ def test_an_agent_works_the_queue_and_a_ticket(page, live_server, login, screens
     page.get_by_role("link", name=vpn.number).click()
     expect(page.locator("h1")).to_have_text("VPN drops every hour")
     page.locator("#reply-form textarea[name=body]").fill("Checked the concentrator logs: nothing yet.")
+    page.locator("#reply-form").get_by_label("Internal note").check()
     page.get_by_role("button", name="Add internal note").click()
     expect(page.locator(".messagelist")).to_contain_text("Internal note added.")
     note = page.locator(".hd-entry-note")

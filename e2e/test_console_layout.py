@@ -73,3 +73,67 @@ def test_at_390_px_the_queue_is_a_list_of_cards(page, live_server, login, screen
     sla = first.locator(".field-sla_due").bounding_box()
     assert sla is not None and sla["x"] + sla["width"] <= 390
     screenshot(page, "queue-390")
+
+
+def composer_background(page) -> str:
+    return page.locator("#reply-form").evaluate("form => getComputedStyle(form).backgroundColor")
+
+
+def test_the_composer_switches_between_reply_and_note_and_remembers(page, live_server, login, screenshot, desk):
+    ticket = desk["tickets"][0]
+    login(page, live_server, "agent@example.com", PASSWORD)
+    page.goto(f"/admin/tickets/ticket/{ticket.pk}/change/")
+    form = page.locator("#reply-form")
+    reply_colour = composer_background(page)
+    expect(form.get_by_role("button", name="Send public reply")).to_be_visible()
+
+    form.get_by_label("Internal note").check()
+    # The whole composer turns amber (#fffbeb) and the one button says what it does.
+    assert composer_background(page) == "rgb(255, 251, 235)" != reply_colour
+    expect(form.get_by_role("button", name="Add internal note")).to_be_visible()
+    expect(form.get_by_role("button", name="Send public reply")).to_have_count(0)
+    expect(form.locator("textarea[name=body]")).to_have_attribute("placeholder", re.compile("only staff"))
+    screenshot(page, "composer-note")
+    form.locator("textarea[name=body]").fill("Looks like the DHCP lease.")
+    form.get_by_role("button", name="Add internal note").click()
+    expect(page.locator(".messagelist")).to_contain_text("Internal note added.")
+    assert ticket.comments.get().is_internal
+
+    # The next visit starts where the agent left off: on a note.
+    page.goto(f"/admin/tickets/ticket/{desk['tickets'][1].pk}/change/")
+    expect(page.locator("#reply-form").get_by_label("Internal note")).to_be_checked()
+    assert composer_background(page) == "rgb(255, 251, 235)"
+
+
+def test_keyboard_shortcuts_and_not_while_typing(page, live_server, login, screenshot, desk):
+    ticket = desk["tickets"][1]
+    login(page, live_server, "agent@example.com", PASSWORD)
+    page.goto(f"/admin/tickets/ticket/{ticket.pk}/change/")
+    form = page.locator("#reply-form")
+    body = form.locator("textarea[name=body]")
+
+    page.keyboard.press("n")
+    expect(form.get_by_label("Internal note")).to_be_checked()
+    expect(body).to_be_focused()
+    # Typing an "r" in the message is text, not the reply shortcut.
+    page.keyboard.type("rn")
+    expect(body).to_have_value("rn")
+    expect(form.get_by_label("Internal note")).to_be_checked()
+
+    body.blur()
+    page.keyboard.press("r")
+    expect(form.get_by_label("Public reply")).to_be_checked()
+
+    body.blur()
+    page.keyboard.press("?")
+    dialog = page.locator("dialog.hd-shortcuts")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Assign the ticket to me")
+    screenshot(page, "shortcuts")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    page.keyboard.press("a")
+    expect(page.locator(".messagelist")).to_contain_text("Done: Assign to me.")
+    ticket.refresh_from_db()
+    assert ticket.assignee == desk["agent"]

@@ -157,6 +157,8 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
     reply_form = ReplyForm(ticket=ticket, last_event_id=last_event_id)
     conflict = None
     action = request.POST.get("_action", "") if request.method == "POST" else ""
+    if action == "send":  # the composer's one button: its mode says which
+        action = "note" if request.POST.get("mode") == "note" else "reply"
     if action:
         if action == "save":
             form = fields_form = TicketFieldsForm(request.POST, ticket=ticket, user=user, last_event_id=last_event_id)

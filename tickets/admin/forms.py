@@ -106,6 +106,9 @@ class TicketFieldsForm(Seen):
 
 
 class ReplyForm(Seen):
+    # Which the composer sends when its button says "send" (the buttons "reply" and "note" say it themselves).
+    # Anything but "note" is a public reply, as the page's action says (console.ticket_page).
+    mode = forms.CharField(required=False, initial="reply")
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("Write a reply…")}), required=False
     )
@@ -125,6 +128,9 @@ class ReplyForm(Seen):
         self.ticket = ticket
         current = Status(ticket.status).label
         self.fields["status"].choices = status_choices(ticket, blank=_("keep (%(status)s)") % {"status": current})
+
+    def clean_mode(self) -> str:
+        return "note" if self.cleaned_data.get("mode") == "note" else "reply"
 
     def clean(self):
         cleaned = super().clean()

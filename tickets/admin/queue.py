@@ -76,7 +76,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["helpdesk/admin/tickets.css"]}
-        js = ["helpdesk/admin/tickets.js"]
+        js = ["helpdesk/admin/tickets.js", "helpdesk/admin/shortcuts.js"]
 
     # -- who may do what: the role opens the door, tickets/access.py decides per ticket
 
