@@ -23,6 +23,7 @@ from accounts.services import customer_for_email
 from helpdesk.errors import HelpdeskError, NotFound, PreconditionFailed, ValidationFailed
 from tickets import access, workflow
 from tickets.admin import timeline
+from tickets.admin.customer import customer_context
 from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
 from tickets.choices import Channel, Status
 from tickets.forms import upload_problems
@@ -64,13 +65,23 @@ def canned_values(ticket: Ticket, agent: User) -> dict[str, str]:
     }
 
 
+def steps_to(current: str, target: Status) -> list[Status] | None:
+    """The workflow's moves from ``current`` to ``target``: direct, or through ``open`` (a new ticket
+    is resolved or escalated by opening it first, as the workflow table allows); None if neither."""
+    if workflow.is_allowed(current, target):
+        return [target]
+    if workflow.is_allowed(current, Status.OPEN) and workflow.is_allowed(Status.OPEN, target):
+        return [Status.OPEN, target]
+    return None
+
+
 def _quick_actions(user: User, ticket: Ticket) -> list[tuple[str, str]]:
     available = []
     if ticket.assignee_id != user.pk and access.can_assign(user, ticket, user):
         available.append("assign_me")
-    if workflow.is_allowed(ticket.status, Status.RESOLVED):
+    if steps_to(ticket.status, Status.RESOLVED):
         available.append("resolve")
-    if workflow.is_allowed(ticket.status, Status.ESCALATED):
+    if steps_to(ticket.status, Status.ESCALATED):
         available.append("escalate")
     return [(name, QUICK_ACTIONS[name]) for name in available]
 
@@ -127,10 +138,17 @@ def _send_reply(user: User, ticket: Ticket, form: ReplyForm, *, internal: bool) 
 def _quick_action(user: User, ticket: Ticket, action: str, version: int) -> None:
     if action == "assign_me":
         ticket_assign(actor=user, ticket=ticket, assignee=user, expected_version=version)
-    elif action == "resolve":
-        ticket_resolve(actor=user, ticket=ticket, expected_version=version)
-    elif action == "escalate":
-        ticket_escalate(actor=user, ticket=ticket, expected_version=version)
+        return
+    target = Status.RESOLVED if action == "resolve" else Status.ESCALATED
+    steps = steps_to(ticket.status, target) or [target]  # refused by the service with its reason
+    with transaction.atomic():
+        for step in steps[:-1]:
+            ticket = ticket_transition(actor=user, ticket=ticket, to_status=step, expected_version=version)
+            version = None  # checked once, under the row lock the transaction keeps
+        if target == Status.RESOLVED:
+            ticket_resolve(actor=user, ticket=ticket, expected_version=version)
+        else:
+            ticket_escalate(actor=user, ticket=ticket, expected_version=version)
 
 
 def _form_errors(form, exc: HelpdeskError) -> None:
@@ -195,6 +213,7 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         "fields_form": fields_form,
         "reply_form": reply_form,
         "can_edit": access.can_edit_ticket(user, ticket),
+        "customer": customer_context(user, ticket),
         "quick_actions": _quick_actions(user, ticket),
         "canned": [
             {

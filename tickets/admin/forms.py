@@ -114,6 +114,9 @@ class TicketFieldsForm(Seen):
                 self.fields[name].disabled = True
         if user.role == Role.AGENT:
             self.fields["team"].disabled = True
+            self.fields["team"].help_text = _(
+                "Agents do not move tickets between teams: ask a team lead or a manager, or leave an internal note."
+            )
 
     def clean_tags(self) -> list[str]:
         return sorted({name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()})

@@ -237,8 +237,13 @@ class TestQuickActions:
 
     def test_only_actions_the_workflow_allows_are_offered(self, client, agent, ticket):
         client.force_login(agent)
+        # 'new' is resolved or escalated through 'open', as the workflow allows (issue 18).
         offered = dict(client.get(page_url(ticket)).context["quick_actions"])
-        assert set(offered) == {"assign_me"}  # 'new' can be neither resolved nor escalated
+        assert set(offered) == {"assign_me", "resolve", "escalate"}
+        services.ticket_transition(actor=agent, ticket=ticket, to_status=Status.OPEN)
+        services.ticket_resolve(actor=agent, ticket=ticket)
+        offered = dict(client.get(page_url(ticket)).context["quick_actions"])
+        assert set(offered) == {"assign_me"}  # 'resolved' can be neither resolved nor escalated
 
 
 class TestFields:
