@@ -65,6 +65,8 @@ def test_an_agent_works_the_queue_and_a_ticket(page, live_server, login, screens
     note = page.locator(".hd-entry-note")
     expect(note).to_contain_text("Checked the concentrator logs")
     expect(note).to_contain_text("Internal note")
+    # The page's scripts (canned responses, the composer's remembered mode) run once it has loaded.
+    page.wait_for_load_state("load")
 
     page.locator("#id_canned").select_option(label="Need more information")
     body = page.locator("#reply-form textarea[name=body]")
