@@ -137,3 +137,12 @@ def test_keyboard_shortcuts_and_not_while_typing(page, live_server, login, scree
     expect(page.locator(".messagelist")).to_contain_text("Done: Assign to me.")
     ticket.refresh_from_db()
     assert ticket.assignee == desk["agent"]
+
+
+def test_at_390_px_the_ticket_page_scrolls_only_down(page, live_server, login, screenshot, desk):
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server, "agent@example.com", PASSWORD)
+    page.goto(f"/admin/tickets/ticket/{desk['tickets'][0].pk}/change/")
+    expect(page.locator("#reply-form").get_by_label("Internal note")).to_be_visible()
+    screenshot(page, "ticket-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

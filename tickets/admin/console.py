@@ -8,6 +8,7 @@ what changed, keeping the agent's draft. Nothing is overwritten.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
@@ -27,7 +28,7 @@ from tickets.admin.customer import customer_context
 from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
 from tickets.choices import Channel, Status
 from tickets.forms import upload_problems
-from tickets.models import CannedResponse, GuestLink, Ticket
+from tickets.models import CannedResponse, GuestLink, Ticket, TicketEvent
 from tickets.selectors import tickets_visible_to
 from tickets.services import (
     attachment_add,
@@ -234,11 +235,20 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         "guest_links": GuestLink.objects.live(timezone.now()).filter(ticket=ticket).select_related("user"),
         "panels": [panel for panel in (make(ticket, user) for make in TICKET_PAGE_PANELS) if panel],
         "has_delete_permission": model_admin.has_delete_permission(request, ticket),
+        # The raw event log is an internal record (out of the app lists): admins reach it from here.
+        "raw_history": _raw_history_url(model_admin, request, ticket),
         "media": model_admin.media,
         "is_nav_sidebar_enabled": False,
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/tickets/ticket/console.html", context, status=409 if conflict else 200)
+
+
+def _raw_history_url(model_admin, request: HttpRequest, ticket: Ticket) -> str:
+    events = model_admin.admin_site._registry.get(TicketEvent)
+    if events is None or not events.has_view_permission(request):
+        return ""
+    return reverse("admin:tickets_ticketevent_changelist") + "?" + urlencode({"q": ticket.number})
 
 
 def _perform(user: User, ticket: Ticket, action: str, form) -> str:

@@ -3,6 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from tickets import services
+from tickets.tests.factories import category
+
 pytestmark = pytest.mark.django_db
 
 
@@ -62,3 +65,16 @@ def test_agents_see_neither_the_tables_nor_the_internal_records(client, agent):
     assert "Internal records" not in response.content.decode()
     assert "Ticket" in app_list_names(response)
     assert not app_list_names(response) & {"TicketEvent", "TicketCounter"}
+
+
+def test_admins_reach_a_tickets_raw_event_log_from_its_page(client, admin_user, agent, customer, team):
+    ticket = services.ticket_create(actor=team.lead, requester=customer, subject="VPN", category=category(), team=team)
+    page = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    client.force_login(admin_user)
+    html = client.get(page).content.decode()
+    link = f"{reverse('admin:tickets_ticketevent_changelist')}?q={ticket.number}"
+    assert f'href="{link}"' in html
+    log = client.get(link)
+    assert log.status_code == 200 and len(log.context["cl"].result_list) >= 1
+    client.force_login(agent)
+    assert "Raw event log" not in client.get(page).content.decode()
