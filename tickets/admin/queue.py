@@ -28,6 +28,8 @@ from tickets.selectors import tickets_visible_to
 from tickets.services import ticket_delete
 
 _NUMBER = re.compile(r"^TICK-\d{8}-\d+$", re.IGNORECASE)
+# "assignee:maya" finds the tickets of the people whose name or email matches.
+_ASSIGNEE = "assignee:"
 
 
 class BoundedPaginator(Paginator):
@@ -70,7 +72,10 @@ class TicketAdmin(admin.ModelAdmin):
     paginator = BoundedPaginator
     # The search box needs at least one field; get_search_results does the real work.
     search_fields = ["number"]
-    search_help_text = _("Ticket number, requester email, or words from the subject and description.")
+    search_help_text = _(
+        "Ticket number, requester email, or words from the subject and description; "
+        "assignee:name for someone's tickets."
+    )
     change_list_template = "admin/tickets/ticket/change_list.html"
     actions = actions.ALL
 
@@ -112,6 +117,12 @@ class TicketAdmin(admin.ModelAdmin):
             return queryset, False
         if _NUMBER.match(term):
             return queryset.filter(number__iexact=term), False
+        if term.lower().startswith(_ASSIGNEE):
+            name = term[len(_ASSIGNEE) :].strip()
+            if not name:
+                return queryset, False
+            who = Q(assignee__full_name__icontains=name) | Q(assignee__email__istartswith=name)
+            return queryset.filter(who), False
         if "@" in term:
             return queryset.filter(requester__email__icontains=term), False
         return queryset.filter(search_condition(term) | Q(requester__email__istartswith=term)), False

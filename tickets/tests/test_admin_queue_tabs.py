@@ -118,3 +118,21 @@ class TestColumnsAndTitle:
         ticket = desk["working"]
         assert f'class="hd-number" href="{reverse("admin:tickets_ticket_change", args=[ticket.pk])}"' in html
         assert re.search(r'<time class="hd-ago" datetime="[^"]+" title="[^"]+">just now</time>', html)
+
+
+class TestAssigneeFilter:
+    def test_lists_me_nobody_and_the_people_of_my_teams(self, client, agent, team_lead, other_agent, desk):
+        client.force_login(agent)
+        response = client.get(QUEUE)
+        spec = next(s for s in response.context["cl"].filter_specs if getattr(s, "parameter_name", "") == "assignee")
+        labels = [str(label) for _value, label in spec.lookup_choices]
+        assert labels[:2] == ["Me", "Unassigned"]
+        assert str(team_lead) in labels
+        assert str(other_agent) not in labels  # in another team: found by search instead
+
+    def test_search_by_assignee_name_keeps_the_active_default(self, client, agent, other_agent, desk):
+        client.force_login(agent)
+        first_name = agent.full_name.split()[0]
+        found = listed(client.get(QUEUE, {"q": f"assignee:{first_name}"}))
+        assert found == ["being worked", "waiting"]  # not the resolved one
+        assert listed(client.get(QUEUE, {"q": "assignee:nobody-has-this-name"})) == []
