@@ -1,4 +1,4 @@
-"""The console in a real browser at the widths agents use: 1366 px laptops and 390 px phones."""
+"""The console in a real browser: queue and ticket page at 1366 and 390 px, the composer's mode, shortcuts."""
 
 import re
 
