@@ -59,11 +59,14 @@ def test_an_agent_works_the_queue_and_a_ticket(page, live_server, login, screens
     page.get_by_role("link", name=vpn.number).click()
     expect(page.locator("h1")).to_have_text("VPN drops every hour")
     page.locator("#reply-form textarea[name=body]").fill("Checked the concentrator logs: nothing yet.")
+    page.locator("#reply-form").get_by_label("Internal note").check()
     page.get_by_role("button", name="Add internal note").click()
     expect(page.locator(".messagelist")).to_contain_text("Internal note added.")
     note = page.locator(".hd-entry-note")
     expect(note).to_contain_text("Checked the concentrator logs")
     expect(note).to_contain_text("Internal note")
+    # The page's scripts (canned responses, the composer's remembered mode) run once it has loaded.
+    page.wait_for_load_state("load")
 
     page.locator("#id_canned").select_option(label="Need more information")
     body = page.locator("#reply-form textarea[name=body]")
@@ -109,7 +112,7 @@ def test_a_stale_edit_meets_the_collision_message(page, live_server, login, scre
     conflict = page.locator(".hd-conflict")
     expect(conflict).to_contain_text("Someone else changed this ticket after you opened it")
     expect(conflict).to_contain_text("Maya Manager")
-    expect(conflict).to_contain_text("Priority: medium → urgent")
+    expect(conflict).to_contain_text("Priority: Medium → Urgent")
     expect(page.locator(".hd-fields input[name=subject]")).to_have_value("Printer on floor 3 jams on A3")
     screenshot(page, "collision")
     ticket.refresh_from_db()

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.admin_index import split_internal
 from helpdesk.liveness import background_state
 from reports.dashboard import OPEN_STATUSES, dashboard_figures
 
@@ -70,9 +71,15 @@ class HelpdeskAdminSite(admin.AdminSite):
             *super().get_urls(),
         ]
 
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
+        """The apps and tables a user may open, less the internal records (``admin_index``)."""
+        return split_internal(super().get_app_list(request, app_label))[0]
+
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """The index page, with the dashboard's figures for staff roles."""
         context = dict(extra_context or {})
+        # Only those the user may open: an admin's list; nobody else's has any.
+        context["internal_records"] = split_internal(super().get_app_list(request))[1]
         # The admin lets in only is_staff users, which the User model keeps equal to a
         # staff role; asking the role as well keeps customers out should that ever drift.
         if getattr(request.user, "is_staff_role", False):

@@ -13,14 +13,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
-from accounts.roles import STAFF_ROLES
+from accounts.roles import Role
 from helpdesk.errors import HelpdeskError
+from tickets.admin.forms import assignable_staff, assignable_teams
 from tickets.choices import Priority, Status
 from tickets.models import Ticket
 from tickets.services import ticket_assign, ticket_close, ticket_merge, ticket_transition, ticket_update
 
 # A bulk action runs every ticket through its service: keep one request bounded.
 MAX_TICKETS = 500
+_NO_CHANGE_LABEL = gettext_lazy("— no change —")
 
 
 def _run(modeladmin, request, queryset: QuerySet[Ticket], done_message: str, change: Callable[[Ticket], object]):
@@ -68,33 +70,62 @@ def _with_form(form_class: type[forms.Form], title: str, done_message: str, appl
 
     def action(modeladmin, request, queryset):
         if "apply" in request.POST:
-            form = form_class(request.POST, queryset=queryset)
+            form = form_class(request.POST, queryset=queryset, user=request.user)
             if form.is_valid():
                 _run(modeladmin, request, queryset, done_message, lambda t: apply(request.user, t, form.cleaned_data))
                 return None
         else:
-            form = form_class(queryset=queryset)
+            form = form_class(queryset=queryset, user=request.user)
         return _ask(modeladmin, request, queryset, form, title, action.__name__)
 
     return action
 
 
 class ActionForm(forms.Form):
-    def __init__(self, *args, queryset: QuerySet[Ticket], **kwargs) -> None:
+    def __init__(self, *args, queryset: QuerySet[Ticket], user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.queryset = queryset
+        self.user = user
+
+
+NO_CHANGE = ""
+UNASSIGN = "none"
 
 
 class AssignForm(ActionForm):
-    assignee = forms.ModelChoiceField(
-        label=gettext_lazy("Assignee"),
-        queryset=User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email"),
-        required=False,
-        empty_label=gettext_lazy("Nobody (unassign)"),
-    )
+    """Only the people and teams the user may assign to; nothing changes unless chosen."""
+
+    assignee = forms.TypedChoiceField(label=gettext_lazy("Assignee"), required=False, empty_value=NO_CHANGE)
     team = forms.ModelChoiceField(
-        label=gettext_lazy("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label="—"
+        label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False, empty_label=_NO_CHANGE_LABEL
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        people = self.people = {str(person.pk): person for person in assignable_staff(self.user)}
+        choices = [(NO_CHANGE, _NO_CHANGE_LABEL)]
+        if self.user.role != Role.AGENT:  # an agent may only take tickets, not hand them back
+            choices.append((UNASSIGN, gettext_lazy("Nobody (unassign)")))
+        self.fields["assignee"].choices = choices + [(pk, str(person)) for pk, person in people.items()]
+        teams = assignable_teams(self.user)
+        if teams.exists():
+            self.fields["team"].queryset = teams
+        else:
+            del self.fields["team"]
+
+    def clean(self):
+        cleaned = super().clean()
+        assignee, team = cleaned.get("assignee", NO_CHANGE), cleaned.get("team")
+        if assignee == NO_CHANGE and team is None:
+            raise forms.ValidationError(_("Choose an assignee or a team."))
+        cleaned["person"] = None if assignee in (NO_CHANGE, UNASSIGN) else self.people[assignee]
+        return cleaned
+
+
+def _assign(user: User, ticket: Ticket, data: dict):
+    if data["assignee"] == NO_CHANGE:  # the team alone, as the ticket page moves it
+        return ticket_update(actor=user, ticket=ticket, changes={"team": data["team"]})
+    return ticket_assign(actor=user, ticket=ticket, assignee=data["person"], team=data.get("team"))
 
 
 class StatusForm(ActionForm):
@@ -141,9 +172,7 @@ assign = admin.action(description=gettext_lazy("Assign to an agent or team…"),
         AssignForm,
         gettext_lazy("Assign tickets"),
         gettext_lazy("Assigned %(count)d tickets."),
-        lambda user, ticket, data: ticket_assign(
-            actor=user, ticket=ticket, assignee=data["assignee"], team=data["team"]
-        ),
+        _assign,
     )
 )
 assign.__name__ = "assign"

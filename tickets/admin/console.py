@@ -8,6 +8,7 @@ what changed, keeping the agent's draft. Nothing is overwritten.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
@@ -23,10 +24,11 @@ from accounts.services import customer_for_email
 from helpdesk.errors import HelpdeskError, NotFound, PreconditionFailed, ValidationFailed
 from tickets import access, workflow
 from tickets.admin import timeline
+from tickets.admin.customer import customer_context
 from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
 from tickets.choices import Channel, Status
 from tickets.forms import upload_problems
-from tickets.models import CannedResponse, GuestLink, Ticket
+from tickets.models import CannedResponse, GuestLink, Ticket, TicketEvent
 from tickets.selectors import tickets_visible_to
 from tickets.services import (
     attachment_add,
@@ -64,13 +66,23 @@ def canned_values(ticket: Ticket, agent: User) -> dict[str, str]:
     }
 
 
+def steps_to(current: str, target: Status) -> list[Status] | None:
+    """The workflow's moves from ``current`` to ``target``: direct, or through ``open`` (a new ticket
+    is resolved or escalated by opening it first, as the workflow table allows); None if neither."""
+    if workflow.is_allowed(current, target):
+        return [target]
+    if workflow.is_allowed(current, Status.OPEN) and workflow.is_allowed(Status.OPEN, target):
+        return [Status.OPEN, target]
+    return None
+
+
 def _quick_actions(user: User, ticket: Ticket) -> list[tuple[str, str]]:
     available = []
     if ticket.assignee_id != user.pk and access.can_assign(user, ticket, user):
         available.append("assign_me")
-    if workflow.is_allowed(ticket.status, Status.RESOLVED):
+    if steps_to(ticket.status, Status.RESOLVED):
         available.append("resolve")
-    if workflow.is_allowed(ticket.status, Status.ESCALATED):
+    if steps_to(ticket.status, Status.ESCALATED):
         available.append("escalate")
     return [(name, QUICK_ACTIONS[name]) for name in available]
 
@@ -127,10 +139,17 @@ def _send_reply(user: User, ticket: Ticket, form: ReplyForm, *, internal: bool) 
 def _quick_action(user: User, ticket: Ticket, action: str, version: int) -> None:
     if action == "assign_me":
         ticket_assign(actor=user, ticket=ticket, assignee=user, expected_version=version)
-    elif action == "resolve":
-        ticket_resolve(actor=user, ticket=ticket, expected_version=version)
-    elif action == "escalate":
-        ticket_escalate(actor=user, ticket=ticket, expected_version=version)
+        return
+    target = Status.RESOLVED if action == "resolve" else Status.ESCALATED
+    steps = steps_to(ticket.status, target) or [target]  # refused by the service with its reason
+    with transaction.atomic():
+        for step in steps[:-1]:
+            ticket = ticket_transition(actor=user, ticket=ticket, to_status=step, expected_version=version)
+            version = None  # checked once, under the row lock the transaction keeps
+        if target == Status.RESOLVED:
+            ticket_resolve(actor=user, ticket=ticket, expected_version=version)
+        else:
+            ticket_escalate(actor=user, ticket=ticket, expected_version=version)
 
 
 def _form_errors(form, exc: HelpdeskError) -> None:
@@ -157,6 +176,8 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
     reply_form = ReplyForm(ticket=ticket, last_event_id=last_event_id)
     conflict = None
     action = request.POST.get("_action", "") if request.method == "POST" else ""
+    if action == "send":  # the composer's one button: its mode says which
+        action = "note" if request.POST.get("mode") == "note" else "reply"
     if action:
         if action == "save":
             form = fields_form = TicketFieldsForm(request.POST, ticket=ticket, user=user, last_event_id=last_event_id)
@@ -193,6 +214,7 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         "fields_form": fields_form,
         "reply_form": reply_form,
         "can_edit": access.can_edit_ticket(user, ticket),
+        "customer": customer_context(user, ticket),
         "quick_actions": _quick_actions(user, ticket),
         "canned": [
             {
@@ -213,11 +235,20 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         "guest_links": GuestLink.objects.live(timezone.now()).filter(ticket=ticket).select_related("user"),
         "panels": [panel for panel in (make(ticket, user) for make in TICKET_PAGE_PANELS) if panel],
         "has_delete_permission": model_admin.has_delete_permission(request, ticket),
+        # The raw event log is an internal record (out of the app lists): admins reach it from here.
+        "raw_history": _raw_history_url(model_admin, request, ticket),
         "media": model_admin.media,
         "is_nav_sidebar_enabled": False,
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/tickets/ticket/console.html", context, status=409 if conflict else 200)
+
+
+def _raw_history_url(model_admin, request: HttpRequest, ticket: Ticket) -> str:
+    events = model_admin.admin_site._registry.get(TicketEvent)
+    if events is None or not events.has_view_permission(request):
+        return ""
+    return reverse("admin:tickets_ticketevent_changelist") + "?" + urlencode({"q": ticket.number})
 
 
 def _perform(user: User, ticket: Ticket, action: str, form) -> str:

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Team, User
 from accounts.roles import STAFF_ROLES
 from tickets import workflow
 from tickets.access import team_ids_of
@@ -33,17 +33,28 @@ class ConditionFilter(admin.SimpleListFilter):
 
 
 class QuickViewFilter(ConditionFilter):
-    """The saved views an agent switches between all day; shown as tabs above the queue too."""
+    """The saved views an agent switches between all day; shown as tabs above the queue.
+
+    Without a view the queue shows the active tickets (``active``) unless the request names a
+    status or a time of its own (a status filter, a search, "resolved today"): resolved and
+    closed tickets are there only when asked for, and ``all`` asks for everything.
+    """
 
     title = _("view")
     parameter_name = "view"
     template = "admin/tickets/ticket/tab_filter.html"
+    DEFAULT = "active"
     VIEWS = [
+        ("active", _("Active tickets")),
         ("mine", _("My open tickets")),
         ("unassigned", _("Unassigned in my teams")),
         ("at_risk", _("At risk or breached")),
-        ("waiting", _("Waiting on customer")),
+        ("all", _("All tickets")),
     ]
+    # Kept for links made before the status tabs: the same as the "Pending" status tab.
+    _HIDDEN = [("waiting", _("Waiting on customer"))]
+    # Parameters that choose the statuses themselves: with one of them there is no default view.
+    _OWN_STATUSES = ("status", "sla", "q", "created_at", "updated_at", "resolved_at", "closed_at")
 
     def conditions(self, request) -> dict[str, tuple[str, Q]]:
         user = request.user
@@ -51,12 +62,31 @@ class QuickViewFilter(ConditionFilter):
         in_my_teams = Q(team_id__in=teams) if teams else Q()
         now = timezone.now()
         conditions = {
+            # queue_group is 0 exactly for the active statuses, and leads ticket_queue_idx.
+            "active": Q(queue_group=0),
             "mine": ACTIVE & Q(assignee_id=user.pk),
             "unassigned": ACTIVE & Q(assignee__isnull=True) & in_my_teams,
             "at_risk": ACTIVE & (sla_at_risk_condition(now) | sla_breached_condition(now)),
             "waiting": Q(status=Status.PENDING),
+            "all": Q(),
         }
-        return {key: (label, conditions[key]) for key, label in self.VIEWS}
+        return {key: (label, conditions[key]) for key, label in self.VIEWS + self._HIDDEN}
+
+    @classmethod
+    def current(cls, request) -> str:
+        """The view the queue shows: the one asked for, else the default where it applies."""
+        asked = request.GET.get(cls.parameter_name, "")
+        if asked:
+            return asked
+        # A search finds done tickets too, but "assignee:name" asks for someone's work: still active.
+        named = [name for name in request.GET if not (name == "q" and request.GET[name].startswith("assignee:"))]
+        if any(name.startswith(cls._OWN_STATUSES) for name in named):
+            return ""
+        return cls.DEFAULT
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        chosen = self.conditions(request).get(self.current(request))
+        return queryset if chosen is None else queryset.filter(chosen[1])
 
 
 class SlaStateFilter(ConditionFilter):
@@ -77,15 +107,26 @@ class SlaStateFilter(ConditionFilter):
 
 
 class AssigneeFilter(admin.SimpleListFilter):
-    """Staff only (the plain related filter would list every customer too), plus me and nobody."""
+    """Me, nobody, and the people of my teams; anyone else by searching ``assignee:name``.
+
+    Listing every staff member made a long list on a large desk; a manager or admin in no team
+    sees the staff up to ``LISTED``.
+    """
 
     title = _("assignee")
     parameter_name = "assignee"
+    LISTED = 30
 
     def lookups(self, request, model_admin):
-        staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
+        user = request.user
+        staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(pk=user.pk)
+        if teams := team_ids_of(user):
+            members = Team.members.through.objects.filter(team_id__in=teams).values("user_id")
+            leads = Team.objects.filter(pk__in=teams).values("lead_id")
+            staff = staff.filter(Q(pk__in=members) | Q(pk__in=leads))
+        people = staff.order_by("full_name", "email").only("pk", "full_name", "email")[: self.LISTED]
         choices = [("me", _("Me")), ("none", _("Unassigned"))]
-        return choices + [(str(user.pk), str(user)) for user in staff.only("pk", "full_name", "email")]
+        return choices + [(str(person.pk), str(person)) for person in people]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         value = self.value()

@@ -47,17 +47,37 @@ def status_choices(ticket: Ticket, blank: str | None = None) -> list[tuple[str, 
     return first + targets
 
 
-def assignable_people(user: User, ticket: Ticket):
-    """Whom ``user`` may assign this ticket to, as access.can_assign allows (one query)."""
+def assignable_condition(user: User) -> Q:
+    """The people ``user`` may assign tickets to, as access.can_assign allows: anyone (manager,
+    admin), the members and leads of their teams (team lead), themselves (agent)."""
     if user.role in (Role.MANAGER, Role.ADMIN):
-        condition = Q()
-    elif user.role == Role.TEAM_LEAD:
+        return Q()
+    if user.role == Role.TEAM_LEAD:
         teams = access.team_ids_of(user)
         members = Team.members.through.objects.filter(team_id__in=teams).values("user_id")
         leads = Team.objects.filter(pk__in=teams).values("lead_id")
-        condition = Q(pk__in=members) | Q(pk__in=leads) | Q(pk=user.pk)
-    else:
-        condition = Q(pk=user.pk)
+        return Q(pk__in=members) | Q(pk__in=leads) | Q(pk=user.pk)
+    return Q(pk=user.pk)
+
+
+def assignable_staff(user: User):
+    """Active staff ``user`` may assign to, by name."""
+    staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    return staff.filter(assignable_condition(user)).order_by("full_name", "email")
+
+
+def assignable_teams(user: User):
+    """The teams ``user`` may move tickets to: any (manager, admin), their own (team lead), none (agent)."""
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        return Team.objects.order_by("name")
+    if user.role == Role.TEAM_LEAD:
+        return Team.objects.filter(pk__in=access.team_ids_of(user)).order_by("name")
+    return Team.objects.none()
+
+
+def assignable_people(user: User, ticket: Ticket):
+    """Whom ``user`` may assign this ticket to, as access.can_assign allows (one query)."""
+    condition = assignable_condition(user)
     if ticket.assignee_id and condition:
         condition |= Q(pk=ticket.assignee_id)  # shown as it is, even if this user could not choose them
     staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
@@ -94,6 +114,9 @@ class TicketFieldsForm(Seen):
                 self.fields[name].disabled = True
         if user.role == Role.AGENT:
             self.fields["team"].disabled = True
+            self.fields["team"].help_text = _(
+                "Agents do not move tickets between teams: ask a team lead or a manager, or leave an internal note."
+            )
 
     def clean_tags(self) -> list[str]:
         return sorted({name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()})
@@ -106,6 +129,9 @@ class TicketFieldsForm(Seen):
 
 
 class ReplyForm(Seen):
+    # Which the composer sends when its button says "send" (the buttons "reply" and "note" say it themselves).
+    # Anything but "note" is a public reply, as the page's action says (console.ticket_page).
+    mode = forms.CharField(required=False, initial="reply")
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("Write a reply…")}), required=False
     )
@@ -125,6 +151,9 @@ class ReplyForm(Seen):
         self.ticket = ticket
         current = Status(ticket.status).label
         self.fields["status"].choices = status_choices(ticket, blank=_("keep (%(status)s)") % {"status": current})
+
+    def clean_mode(self) -> str:
+        return "note" if self.cleaned_data.get("mode") == "note" else "reply"
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,9 +11,12 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from tickets import workflow
+from tickets.admin.display import status_label
+from tickets.choices import Environment, ImpactLevel, Priority
 from tickets.models import EventKind, Ticket, TicketEvent
 from tickets.selectors import comments_visible_to, events_visible_to
 
@@ -28,15 +32,47 @@ class Entry:
     text: str = ""
 
 
-def event_text(event: TicketEvent) -> str:
-    """One line of history in words: 'Status: open → pending'."""
+# Fields whose stored values are enum values: shown by their labels ("In progress", not "in_progress").
+_CHOICES: dict[str, Callable[[str], str]] = {
+    "status": status_label,
+    "priority": lambda value: Priority(value).label,
+    "environment": lambda value: Environment(value).label,
+    "impact_level": lambda value: ImpactLevel(value).label,
+}
+_FIELD_NAMES = {"impact_level": gettext_lazy("Impact"), "guest_link": gettext_lazy("Guest link")}
+
+
+def value_label(field: str, value: str) -> str:
+    """A stored value as people read it; a value the enum no longer knows is shown as stored."""
+    if not value:
+        return "—"
+    try:
+        return str(_CHOICES[field](value)) if field in _CHOICES else value
+    except ValueError:
+        return value
+
+
+def people_names(events: list[TicketEvent]) -> dict[str, str]:
+    """The names of the people assignment events name by email; one query."""
+    emails = {value for e in events if e.kind == EventKind.ASSIGNED for value in (e.old_value, e.new_value) if value}
+    if not emails:
+        return {}
+    people = User.objects.filter(email__in=emails).values_list("email", "full_name")
+    return {email: name for email, name in people if name}
+
+
+def event_text(event: TicketEvent, names: dict[str, str] | None = None) -> str:
+    """One line of history in words: 'Status: Open → Pending', 'Assigned to Alex Agent'."""
+    names = names or {}
     kind = event.kind
     if kind == EventKind.CREATED:
         return _("Created %(number)s") % {"number": event.new_value}
     if kind == EventKind.ASSIGNED:
         if not event.new_value:
-            return _("Unassigned (was %(old)s)") % {"old": event.old_value}
-        return _("Assigned to %(new)s") % {"new": event.new_value}
+            return _("Unassigned (was %(old)s)") % {"old": names.get(event.old_value, event.old_value)}
+        return _("Assigned to %(new)s") % {"new": names.get(event.new_value, event.new_value)}
+    if kind == EventKind.RATED and event.new_value:
+        return _("Rated the support %(score)s of 5") % {"score": event.new_value}
     if kind in (EventKind.SLA_BREACHED, EventKind.SLA_AT_RISK):
         metric = str(event.metadata.get("metric") or event.field or "").replace("_", " ")
         label = _("SLA breached") if kind == EventKind.SLA_BREACHED else _("SLA at risk")
@@ -61,20 +97,22 @@ def event_text(event: TicketEvent) -> str:
         }
     label = EventKind(kind).label if kind in EventKind.values else kind
     if event.field and (event.old_value or event.new_value):
-        field = event.field.replace("_", " ").capitalize()
-        return f"{field}: {event.old_value or '—'} → {event.new_value or '—'}"
+        field = str(_FIELD_NAMES.get(event.field) or event.field.replace("_", " ").capitalize())
+        old, new = value_label(event.field, event.old_value), value_label(event.field, event.new_value)
+        return f"{field}: {old} → {new}"
     return str(label)
 
 
 def entries(user: User, ticket: Ticket) -> list[Entry]:
-    """Replies, internal notes, files and history in time order; four queries whatever the length."""
+    """Replies, internal notes, files and history in time order; five queries whatever the length."""
     found: list[Entry] = []
     for comment in comments_visible_to(user, ticket):
         found.append(Entry("note" if comment.is_internal else "reply", comment.created_at, comment))
     loose_files = ticket.attachments.filter(comment__isnull=True).select_related("uploaded_by")
     found.extend(Entry("file", attachment.created_at, attachment) for attachment in loose_files)
-    for event in events_visible_to(user, ticket).exclude(kind__in=_SHOWN_AS_CONTENT):
-        found.append(Entry("event", event.created_at, event, event_text(event)))
+    events = list(events_visible_to(user, ticket).exclude(kind__in=_SHOWN_AS_CONTENT))
+    names = people_names(events)
+    found.extend(Entry("event", event.created_at, event, event_text(event, names)) for event in events)
     order = {"event": 0, "reply": 1, "note": 1, "file": 2}
     return sorted(found, key=lambda entry: (entry.at, order[entry.kind], entry.item.pk))
 
@@ -85,9 +123,10 @@ def last_event_id(user: User, ticket: Ticket) -> int:
 
 def changes_since(user: User, ticket: Ticket, event_id: int) -> list[dict[str, Any]]:
     """What others did after the page was opened, for the collision message."""
-    changes = events_visible_to(user, ticket).filter(id__gt=event_id).order_by("created_at", "id")
+    changes = list(events_visible_to(user, ticket).filter(id__gt=event_id).order_by("created_at", "id"))
+    names = people_names(changes)
     return [
-        {"at": event.created_at, "actor": event.actor, "field": event.field, "text": event_text(event)}
+        {"at": event.created_at, "actor": event.actor, "field": event.field, "text": event_text(event, names)}
         for event in changes
     ]
 

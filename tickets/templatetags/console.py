@@ -15,3 +15,15 @@ def status_badge(ticket):
 @register.filter
 def priority_badge(ticket):
     return display.priority_badge(ticket)
+
+
+@register.filter
+def ago(when):
+    """``{{ comment.created_at|ago }}``: "3 h ago", the exact time on hover."""
+    return display.relative_time(when)
+
+
+@register.filter
+def due_in(when):
+    """``{{ timer.due|due_in }}``: "in 3h 20m" or "2h 5m late"."""
+    return display.due_words(when)

@@ -65,7 +65,7 @@ class TestTimeline:
         order = [
             html.index("Created " + ticket.number),
             html.index("Still broken this morning."),
-            html.index("Assigned to agent@example.com"),
+            html.index("Assigned to " + agent.full_name),
             html.index("Checked the concentrator logs."),
             html.index("screen.png"),
         ]
@@ -237,8 +237,13 @@ class TestQuickActions:
 
     def test_only_actions_the_workflow_allows_are_offered(self, client, agent, ticket):
         client.force_login(agent)
+        # 'new' is resolved or escalated through 'open', as the workflow allows (issue 18).
         offered = dict(client.get(page_url(ticket)).context["quick_actions"])
-        assert set(offered) == {"assign_me"}  # 'new' can be neither resolved nor escalated
+        assert set(offered) == {"assign_me", "resolve", "escalate"}
+        services.ticket_transition(actor=agent, ticket=ticket, to_status=Status.OPEN)
+        services.ticket_resolve(actor=agent, ticket=ticket)
+        offered = dict(client.get(page_url(ticket)).context["quick_actions"])
+        assert set(offered) == {"assign_me"}  # 'resolved' can be neither resolved nor escalated
 
 
 class TestFields:
@@ -294,7 +299,7 @@ class TestCollision:
         assert response.status_code == 409
         html = response.content.decode()
         assert "Someone else changed this ticket after you opened it" in html
-        assert "Priority: medium → urgent" in html
+        assert "Priority: Medium → Urgent" in html
         assert str(manager) in html
         ticket.refresh_from_db()
         assert (ticket.subject, ticket.priority) == ("VPN drops every hour", "urgent")

@@ -1,4 +1,4 @@
-/* The agent console: live SLA countdowns, and canned responses inserted into the reply box. */
+/* The agent console: live SLA countdowns and relative times, the composer's mode, canned responses. */
 "use strict";
 (function () {
     function words(ms) {
@@ -14,19 +14,26 @@
         return left >= 0 ? "in " + words(left) : words(left) + " late";
     }
 
-    // Queue cells show only the countdown; the ticket page adds it after the due time.
+    // "3 h ago" as display.ago_words says it; past two weeks the server's date stays.
+    function ago(when) {
+        var ms = Date.now() - new Date(when).getTime(), minutes = Math.floor(Math.abs(ms) / 60000);
+        var amount;
+        if (minutes < 1) { return "just now"; }
+        if (minutes < 60) { amount = minutes + " min"; }
+        else if (minutes < 1440) { amount = Math.floor(minutes / 60) + " h"; }
+        else if (minutes < 14 * 1440) { amount = Math.floor(minutes / 1440) + " d"; }
+        else { return null; }
+        return ms >= 0 ? amount + " ago" : "in " + amount;
+    }
+
+    // SLA countdowns (the due time itself is the title) and relative times, kept current.
     function tick() {
-        document.querySelectorAll("#result_list time.hd-sla[data-due]").forEach(function (el) {
+        document.querySelectorAll("time.hd-sla[data-due]").forEach(function (el) {
             el.textContent = relative(el.dataset.due);
         });
-        document.querySelectorAll(".hd-sla-timers time.hd-sla[data-due]").forEach(function (el) {
-            var span = el.nextElementSibling;
-            if (!span || !span.classList.contains("hd-sla-relative")) {
-                span = document.createElement("span");
-                span.className = "hd-sla-relative hd-muted";
-                el.after(span);
-            }
-            span.textContent = "(" + relative(el.dataset.due) + ")";
+        document.querySelectorAll("time.hd-ago[datetime]").forEach(function (el) {
+            var words = ago(el.getAttribute("datetime"));
+            if (words) { el.textContent = words; }
         });
     }
 
@@ -49,6 +56,50 @@
         }
     }
 
+    // The composer's mode (public reply or internal note), defaulting to the one used last.
+    var MODE_KEY = "helpdesk.composerMode";
+    var PLACEHOLDERS = {reply: "Write a reply…", note: "Write an internal note: only staff see it…"};
+
+    function setComposerMode(mode, remember) {
+        var form = document.getElementById("reply-form");
+        if (!form || !PLACEHOLDERS[mode]) { return; }
+        var radio = form.querySelector("input[name=mode][value=" + mode + "]");
+        if (radio) { radio.checked = true; }
+        var body = form.querySelector("textarea[name=body]");
+        if (body) { body.placeholder = PLACEHOLDERS[mode]; }
+        if (remember) {
+            try { window.localStorage.setItem(MODE_KEY, mode); } catch (e) { /* private mode: not remembered */ }
+        }
+    }
+    window.helpdeskSetComposerMode = setComposerMode;
+
+    function composer() {
+        var form = document.getElementById("reply-form");
+        if (!form) { return; }
+        var body = form.querySelector("textarea[name=body]");
+        var stored = null;
+        try { stored = window.localStorage.getItem(MODE_KEY); } catch (e) { stored = null; }
+        // A draft sent back by the server (an error, a collision) keeps the mode it was sent in.
+        var checked = form.querySelector("input[name=mode]:checked");
+        if (body && body.value.trim() === "" && stored) {
+            setComposerMode(stored, false);
+        } else if (checked) {
+            setComposerMode(checked.value, false);
+        }
+        form.querySelectorAll("input[name=mode]").forEach(function (radio) {
+            radio.addEventListener("change", function () { setComposerMode(radio.value, true); });
+        });
+        // Ctrl+Enter (or Cmd+Enter) sends from the message box.
+        if (body) {
+            body.addEventListener("keydown", function (event) {
+                if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+                    event.preventDefault();
+                    form.querySelector("button.hd-send").click();
+                }
+            });
+        }
+    }
+
     function cannedResponses() {
         var data = document.getElementById("canned-responses");
         var picker = document.getElementById("id_canned");
@@ -62,7 +113,7 @@
             insertAtCursor(form.querySelector("textarea[name=body]"), item.body);
             setSelect(form.querySelector("select[name=status]"), item.status);
             setSelect(form.querySelector("select[name=priority]"), item.priority);
-            form.classList.toggle("hd-drafting-note", item.internal);
+            setComposerMode(item.internal ? "note" : "reply", false);
             // Inserted already: sending must not add the text a second time.
             picker.value = "";
         });
@@ -71,6 +122,7 @@
     document.addEventListener("DOMContentLoaded", function () {
         tick();
         window.setInterval(tick, 30000);
+        composer();
         cannedResponses();
     });
 })();
