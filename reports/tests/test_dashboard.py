@@ -228,9 +228,9 @@ def test_the_admin_index_shows_the_dashboard_to_an_agent(tickets, agent, client)
     assert data["created_resolved"]["series"][1]["values"][-1] == 2
     assert '<details class="hd-chart-data">' in html
     assert '<time datetime="2026-03-14">Mar 14</time></th><td>3</td><td>2</td>' in html
-    # Django's own index is still there below: the app list's column and the recent actions.
+    # Django's own index is still there below, the app list's column, but no "Recent actions" box (issue 18).
     assert html.index('<details class="hd-chart-data">') < html.index('<div id="content-main">')
-    assert 'id="recent-actions-module"' in html
+    assert 'id="recent-actions-module"' not in html
 
 
 def test_the_dashboard_links_open_the_queue_with_the_same_count(tickets, manager, client):
