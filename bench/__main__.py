@@ -17,8 +17,12 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import csv_export, sweep
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
+# Measurements of their own (``python -m bench csv``, ``python -m bench sweep``), each with a child command.
+_EXTRA_COMMANDS = {"csv": csv_export, "sweep": sweep}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,10 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--tickets", type=int, required=True)
     size.add_argument("--runs", type=int, default=20)
     size.add_argument("--only", default="")
+    for extra in _EXTRA_COMMANDS.values():
+        extra.add_commands(commands)
     arguments = sys.argv[1:] if argv is None else argv
     options = parser.parse_args(arguments or ["run"])
     if options.command == "size":
         return _size(options)
+    for name, extra in _EXTRA_COMMANDS.items():
+        if options.command == name:
+            return extra.main(options)
+        if options.command == f"{name}-child":
+            return extra.child(options)
     return _run(options)
 
 

@@ -1,0 +1,139 @@
+"""The ticket list as CSV written by PostgreSQL itself: ``COPY (<the list's query>) TO STDOUT``.
+
+Reading a million tickets into Python to write them again cost 77 s (issue 17: a million rows
+within 60 s). Here the database writes every cell: the same columns, in the list's order, from the
+same filtered queryset, with the same cells as ``tickets.api.export`` writes on other databases:
+instants as the JSON list gives them (ISO 8601 in the current time zone, ``Z`` for UTC), tags
+sorted and joined, the SLA word from ``sla_state_expression``, an empty cell for nothing, and any
+text a spreadsheet would run as a formula defused with a leading quote. Python only passes the
+bytes on, in chunks of about ``CHUNK_BYTES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection
+from django.db.models import CharField, F, Func, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Collate
+from django.utils import timezone
+
+from tickets.models import Ticket
+from tickets.selectors import sla_state_expression
+
+CHUNK_BYTES = 64 * 1024
+
+
+class _Cell(Func):
+    """A text cell as ``export._cell`` writes it: empty for NULL or '', a leading formula character defused."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        value, params = compiler.compile(self.source_expressions[0])
+        # chr(9), chr(13): tab and carriage return, as export._FORMULA_STARTS lists them.
+        sql = (
+            f"NULLIF(CASE WHEN left({value}, 1) IN ('=', '+', '-', '@', chr(9), chr(13))"
+            f" THEN '''' || {value} ELSE {value} END, '')"
+        )
+        return sql, [*params, *params, *params]
+
+
+class _Instant(Func):
+    """An instant as the JSON list writes it (DRF, ``isoformat``): local time, microseconds when any, offset or Z."""
+
+    output_field = CharField()
+
+    def __init__(self, expression: Any, zone: str) -> None:
+        super().__init__(expression)
+        self.zone = zone
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        value = compiler.compile(self.source_expressions[0])
+        local = _sql("(", value, " AT TIME ZONE %s)", ([], [self.zone]))
+        offset = _sql("(", local, " - (", value, " AT TIME ZONE 'UTC'))")
+        return _sql(
+            "to_char(", local, """, 'YYYY-MM-DD"T"HH24:MI:SS')""",
+            " || CASE WHEN mod(extract(microseconds FROM ", value, ")::bigint, 1000000) = 0 THEN ''",
+            " ELSE to_char(", local, ", '.US') END",
+            " || CASE WHEN ", offset, " = interval '0' THEN 'Z'",
+            " WHEN ", offset, " < interval '0' THEN '-' || to_char(-", offset, ", 'HH24:MI')",
+            " ELSE '+' || to_char(", offset, ", 'HH24:MI') END",
+        )  # fmt: skip
+
+
+def _sql(*parts: str | tuple[str, list[Any]]) -> tuple[str, list[Any]]:
+    """SQL pieces joined, each either text or ``(sql, params)``; the parameters follow in order.
+
+    A piece ``([], params)`` is parameters for placeholders written in the text around it.
+    """
+    text, params = [], []
+    for part in parts:
+        if isinstance(part, str):
+            text.append(part)
+        else:
+            sql, values = part
+            text.append(sql if isinstance(sql, str) else "")
+            params += values
+    return "".join(text), params
+
+
+def _tags() -> Subquery:
+    """The ticket's tag names, sorted as Python sorts them (by code point: the C collation) and joined."""
+    through = Ticket.tags.through
+    names = (
+        through.objects.filter(ticket_id=OuterRef("pk"))
+        .order_by()
+        .values("ticket_id")
+        .annotate(names=StringAgg("tag__name", ", ", order_by=Collate("tag__name", "C")))
+        .values("names")
+    )
+    return Subquery(names, output_field=CharField())
+
+
+def ticket_csv_copy_rows(tickets: QuerySet[Ticket]) -> Iterator[bytes]:
+    """Every row of ``tickets`` (already in the list's order) as CSV lines, written by PostgreSQL, in chunks."""
+    zone = timezone.get_current_timezone_name()
+    columns = {
+        "id": F("pk"),
+        "number": _Cell("number"),
+        "subject": _Cell("subject"),
+        "status": _Cell("status"),
+        "priority": _Cell("priority"),
+        "category": _Cell("category__slug"),
+        "requester_email": _Cell("requester__email"),
+        "assignee_email": _Cell("assignee__email"),
+        "team": _Cell("team__name"),
+        "organization": _Cell("organization__name"),
+        "channel": _Cell("channel"),
+        "tags": _Cell(_tags()),
+        **{
+            name: _Instant(F(name), zone)
+            for name in (
+                "created_at",
+                "updated_at",
+                "first_response_due_at",
+                "resolution_due_at",
+                "first_responded_at",
+                "resolved_at",
+                "closed_at",
+            )
+        },
+        "sla_state": sla_state_expression(timezone.now()),
+    }
+    aliases = {f"csv_{index}": expression for index, expression in enumerate(columns.values())}
+    rows = tickets.prefetch_related(None).annotate(**aliases).values_list(*aliases)
+    sql, params = rows.query.sql_with_params()
+    statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        chunk, size = [], 0
+        while data := copy.read():
+            chunk.append(data)
+            size += len(data)
+            if size >= CHUNK_BYTES:
+                yield b"".join(chunk)
+                chunk, size = [], 0
+        if chunk:
+            yield b"".join(chunk)
