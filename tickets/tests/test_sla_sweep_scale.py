@@ -1,0 +1,70 @@
+"""The SLA sweep at scale: a round's emails handed over in a few batches, each email still sent once."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from helpdesk import queue
+from tickets import services
+from tickets.models import EmailStatus, EventKind, Notification, NotificationKind, TicketEvent
+from tickets.services import notifications
+from tickets.tests.factories import category
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+@pytest.mark.django_db
+def test_a_sweep_hands_many_emails_over_in_batches_and_each_is_sent_once(
+    customer, agent, monkeypatch, eager, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(notifications, "FAN_OUT_OVER", 3)
+    monkeypatch.setattr(notifications, "FAN_OUT_SIZE", 4)
+    published: list[tuple[str, object]] = []
+
+    def recorded(task, *args, **options):
+        published.append((task, args[0]))
+        return queue.publish(task, *args, **options)
+
+    monkeypatch.setattr(notifications, "publish", recorded)
+    for index in range(5):
+        ticket = services.ticket_create(
+            actor=customer, subject=f"T{index}", category=category(), priority="urgent", now=T0
+        )
+        services.ticket_assign(actor=agent, ticket=ticket, assignee=agent, now=T0)
+    mail.outbox.clear()
+    published.clear()
+
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(T0 + 30 * H, tick=False):
+        assert services.sla_sweep() == {"at_risk": 0, "breached": 10}
+
+    breaches = Notification.objects.filter(kind=NotificationKind.SLA_BREACHED)
+    assert breaches.count() == 10 == TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count()
+    batches = [ids for task, ids in published if task == "tickets.tasks.enqueue_notification_emails"]
+    assert [len(ids) for ids in batches] == [4, 1, 4, 1]  # five of each kind of clock, in batches of four
+    assert sorted(pk for ids in batches for pk in ids) == sorted(breaches.values_list("pk", flat=True))
+    deliveries = [pk for task, pk in published if task == "tickets.tasks.deliver_notification_email"]
+    assert sorted(deliveries) == sorted(breaches.values_list("pk", flat=True))
+    assert len(mail.outbox) == 10
+    assert set(breaches.values_list("email_status", flat=True)) == {EmailStatus.SENT}
+
+    # A batch handed over twice (a worker killed after publishing, its task redelivered) sends nothing twice.
+    published.clear()
+    assert notifications.enqueue_each(ids=batches[0]) == 0
+    assert published == [] and len(mail.outbox) == 10
+
+
+@pytest.mark.django_db
+def test_a_few_emails_are_published_one_task_each(customer, agent, monkeypatch, django_capture_on_commit_callbacks):
+    published: list[str] = []
+    monkeypatch.setattr(notifications, "publish", lambda task, *args, **options: published.append(task) or True)
+    ticket = services.ticket_create(actor=customer, subject="One", category=category(), priority="urgent", now=T0)
+    services.ticket_assign(actor=agent, ticket=ticket, assignee=agent, now=T0)
+    published.clear()
+
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(T0 + 30 * H, tick=False):
+        services.sla_sweep()
+
+    assert published == ["tickets.tasks.deliver_notification_email"] * 2  # two breaches, the assignee told of each
