@@ -68,3 +68,30 @@ def test_a_few_emails_are_published_one_task_each(customer, agent, monkeypatch, 
         services.sla_sweep()
 
     assert published == ["tickets.tasks.deliver_notification_email"] * 2  # two breaches, the assignee told of each
+
+
+@pytest.mark.django_db
+def test_a_round_that_dies_midway_leaves_nothing_half_done_and_the_next_run_records_it_once(
+    customer, agent, monkeypatch
+):
+    """A worker killed mid-round: the round's transaction is gone whole, its clocks are found again."""
+    from tickets.services import sweep as sweep_module
+
+    for index in range(3):
+        ticket = services.ticket_create(actor=customer, subject=f"T{index}", category=category(), now=T0)
+        services.ticket_assign(actor=agent, ticket=ticket, assignee=agent, now=T0)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    with monkeypatch.context() as patch, time_machine.travel(T0 + 300 * H, tick=False):
+        patch.setattr(sweep_module, "notify_many", killed)
+        with pytest.raises(SystemExit):
+            services.sla_sweep()
+    assert not TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).exists()
+    assert not Notification.objects.filter(kind=NotificationKind.SLA_BREACHED).exists()
+
+    with time_machine.travel(T0 + 300 * H, tick=False):
+        assert services.sla_sweep() == {"at_risk": 0, "breached": 6}
+        assert services.sla_sweep() == {"at_risk": 0, "breached": 0}
+    assert Notification.objects.filter(kind=NotificationKind.SLA_BREACHED, recipient=agent).count() == 6
