@@ -12,7 +12,7 @@ run --sizes 1000000 --only zzz``; never a desk others time pages on), each run:
 2. restores the backlog tickets (the first ``--backlog`` running tickets whose first response is
    done, kept in the table ``bench_sweep_backlog`` the first time) to their saved rows, deletes every
    event and notification made since the first run (ids above those in ``bench_sweep_mark``),
-   empties Redis database ``--redis-db`` (the queue the notification emails are published to) and
+   empties the task queue in Redis database ``--redis-db`` (where the emails are published) and
    puts the backlog's resolution due time one minute in the past, then VACUUM ANALYZE;
 3. starts ``--sweeps`` child processes that, at the same instant, run the Celery task's body
    (``tickets.tasks.sla_sweep``) run after run until a run records nothing;
@@ -83,7 +83,7 @@ def main(options: argparse.Namespace) -> int:
     return report(runs, figures, options.backlog)
 
 
-def reset(db, backlog: int, *, actions: bool, redis_url: str) -> list[tuple]:
+def reset(db, backlog: int, *, actions: bool, redis_url: str, queue: str = "celery") -> list[tuple]:
     """The desk as before any sweep, the backlog just past due; returns the policies' breach settings."""
     import redis
 
@@ -113,7 +113,7 @@ def reset(db, backlog: int, *, actions: bool, redis_url: str) -> list[tuple]:
         ).fetchall()
         if actions:
             db.execute("UPDATE tickets_slapolicy SET breach_raise_priority = true, breach_escalate = true")
-    redis.Redis.from_url(redis_url).flushdb()
+    redis.Redis.from_url(redis_url).delete(queue)
     db.execute("VACUUM ANALYZE tickets_ticket")
     db.execute("VACUUM ANALYZE tickets_ticketevent")
     db.execute("VACUUM ANALYZE tickets_notification")
@@ -193,7 +193,7 @@ def child(options: argparse.Namespace) -> int:
     return 0
 
 
-def verify(db, redis_url: str) -> dict[str, int]:
+def verify(db, redis_url: str, queue: str = "celery") -> dict[str, int]:
     """What the sweeps left: breach events per backlog ticket, notifications per event and recipient, the queue."""
     import redis
 
@@ -220,7 +220,7 @@ def verify(db, redis_url: str) -> dict[str, int]:
         " JOIN accounts_user u ON u.id = t.assignee_id OR (p.breach_notify_lead AND u.id = team.lead_id)"
         " WHERE u.is_active) who"
     ).fetchone()[0]
-    queued = _queued_emails(redis.Redis.from_url(redis_url))
+    queued = _queued_emails(redis.Redis.from_url(redis_url), queue)
     pending_ids = {pk for (pk,) in db.execute(
         "SELECT id FROM tickets_notification WHERE email_status = 'pending'"
         " AND id > (SELECT notification_id FROM bench_sweep_mark)"
@@ -240,10 +240,10 @@ def verify(db, redis_url: str) -> dict[str, int]:
     }
 
 
-def _queued_emails(queue) -> Counter:
+def _queued_emails(client, queue: str) -> Counter:
     """How often each notification id is in the queue: a delivery task's own, or in a batch to fan out."""
     ids: Counter = Counter()
-    messages = queue.lrange("celery", 0, -1)
+    messages = client.lrange(queue, 0, -1)
     for raw in messages:
         message = json.loads(raw)
         args = json.loads(base64.b64decode(message["body"]))[0]
