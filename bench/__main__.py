@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import csv_export, sweep
+from bench.child import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
@@ -87,19 +87,7 @@ def _database_for(base: str, tickets: int) -> str:
 
 
 def _measure(url: str, tickets: int, options: argparse.Namespace) -> dict:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "testserver",
-        "STATIC_MANIFEST": "false",
-        "REDIS_URL": "",
-        "ENV_FILE": "",
-        "LOG_LEVEL": "warning",
-        "API_THROTTLE_WRITE": "1000000/min",
-        "API_THROTTLE_READ": "1000000/min",
-    }
+    env = child_env(url)
     with tempfile.TemporaryFile() as out:
         command = [sys.executable, "-m", "bench", "size", "--tickets", str(tickets), "--runs", str(options.runs)]
         subprocess.run([*command, "--only", options.only], cwd=ROOT, env=env, stdout=out, check=True)  # noqa: S603

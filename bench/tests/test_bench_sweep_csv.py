@@ -27,7 +27,7 @@ def test_the_csv_export_is_read_to_its_last_row_with_the_peak_memory():
 
 
 @pytest.fixture
-def desk_db(transactional_db):
+def desk_db():
     """The test database as the sweep benchmark sees it: its own connection, committed rows, the bench's tables."""
     if not settings.REDIS_URL:
         pytest.skip("the sweep benchmark counts the emails queued in Redis")
@@ -41,6 +41,7 @@ def desk_db(transactional_db):
     redis.Redis.from_url(settings.REDIS_URL).delete(celery_app.conf.task_default_queue)
 
 
+@pytest.mark.django_db(transaction=True)  # committed rows, the seeded categories kept (conftest.py)
 def test_the_sweep_benchmark_resets_its_backlog_and_counts_each_breach_once(desk_db):
     desk.generate(400)
     backlog, queue = 25, celery_app.conf.task_default_queue  # the suite's own queue (conftest.py)

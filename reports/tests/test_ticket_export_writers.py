@@ -16,7 +16,7 @@ from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tickets import services
-from tickets.api import export, export_copy
+from tickets.api import export
 from tickets.api.export import TICKET_COLUMNS, csv_lines, ticket_csv, ticket_csv_rows
 from tickets.choices import Status
 from tickets.models import Ticket
@@ -101,7 +101,6 @@ def test_under_asgi_the_export_is_sent_chunk_by_chunk_as_it_is_read(customer, ag
     for index in range(30):
         services.ticket_create(actor=customer, subject=f"Ticket {index}", category=category())
     monkeypatch.setattr(export, "CHUNK_BYTES", 300)
-    monkeypatch.setattr(export_copy, "CHUNK_BYTES", 300)
     sent: list[dict] = []
     scope = {
         "type": "http",

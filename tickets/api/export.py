@@ -247,7 +247,7 @@ def ticket_csv(tickets: QuerySet[Ticket]) -> Iterator[str | bytes]:
     """
     if connection.vendor == "postgresql":
         yield from csv_lines(TICKET_COLUMNS, (), lineterminator="\n")
-        yield from ticket_csv_copy_rows(in_list_order(tickets))
+        yield from ticket_csv_copy_rows(in_list_order(tickets), TICKET_COLUMNS)
     else:
         yield from csv_lines(TICKET_COLUMNS, ticket_csv_rows(tickets), lineterminator="\n")
 
