@@ -1,16 +1,17 @@
-"""CSV over the API: ``?format=csv`` (or ``Accept: text/csv``), streamed row by row.
+"""CSV over the API: ``?format=csv`` (or ``Accept: text/csv``), streamed as it is read.
 
 DRF reads ``?format=`` (``URL_FORMAT_OVERRIDE``) to pick a renderer and answers
 404 for a format no renderer offers, so CSV-capable views list ``CSVRenderer``
 last among their renderers: JSON stays the default, and ``format=json`` and
 ``format=csv`` both negotiate. The renderer never renders anything itself: such a
-view checks ``wants_csv(request)`` and returns ``csv_response(...)``, a
-``StreamingHttpResponse`` fed by an iterator, so memory stays constant however
-many rows there are. Errors (400, 403...) still answer in the one JSON error
+view checks ``wants_csv(request)`` and returns ``csv_response(...)`` (or ``csv_stream``), a
+``StreamingHttpResponse`` fed by an iterator in chunks of ``CHUNK_BYTES``, under WSGI and ASGI
+alike, so memory stays constant however many rows there are. Errors (400, 403...) still answer in the one JSON error
 shape: ``CSVFormatMixin.finalize_response`` switches any non-streamed answer back
 to JSON.
 
-The ticket list's columns live here too (``TICKET_COLUMNS``, ``ticket_csv_rows``).
+The ticket list's columns live here too (``TICKET_COLUMNS``, ``ticket_csv``): on PostgreSQL the
+database writes its lines (``export_copy``, a million tickets in seconds), elsewhere ``ticket_csv_rows``.
 """
 
 from __future__ import annotations

@@ -95,3 +95,52 @@ def test_a_round_that_dies_midway_leaves_nothing_half_done_and_the_next_run_reco
         assert services.sla_sweep() == {"at_risk": 0, "breached": 6}
         assert services.sla_sweep() == {"at_risk": 0, "breached": 0}
     assert Notification.objects.filter(kind=NotificationKind.SLA_BREACHED, recipient=agent).count() == 6
+
+
+@pytest.mark.django_db
+def test_rounds_shrink_to_the_time_left_so_a_run_ends_near_its_budget(customer, monkeypatch):
+    """Each clock costs a (fake) second here: the second round takes only what the 4 seconds left allow."""
+    from types import SimpleNamespace
+
+    from tickets.services import sweep as sweep_module
+
+    for index in range(14):
+        services.ticket_create(actor=customer, subject=f"T{index}", category=category(), priority="low", now=T0)
+    clock, sizes = [0.0], []
+    real_round = sweep_module._sweep_round
+
+    def slow_round(now, size, counts):
+        sizes.append(size)
+        found = real_round(now, size, counts)
+        clock[0] += found  # one second a clock
+        return found
+
+    monkeypatch.setattr(sweep_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(sweep_module, "_sweep_round", slow_round)
+    with time_machine.travel(T0 + 30 * 24 * H, tick=False):
+        counts = services.sla_sweep(batch_size=8, budget_seconds=20)
+
+    assert sizes == [8, 4]  # 16 clocks in 16 s, then 4 of each kind for the 4 s left (not 8 more)
+    assert counts == {"at_risk": 0, "breached": 24} and clock[0] == 24  # 4 clocks left for the next run
+
+
+@pytest.mark.django_db
+def test_a_round_raising_priorities_looks_the_policy_up_once(customer, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.models import SLAPolicy, Ticket
+
+    SLAPolicy.objects.update(breach_raise_priority=True)
+    for index in range(6):
+        ticket = services.ticket_create(
+            actor=customer, subject=f"T{index}", category=category(), priority="low", now=T0
+        )
+        services.ticket_assign(actor=agent, ticket=ticket, assignee=agent, now=T0)
+
+    with CaptureQueriesContext(connection) as queries, time_machine.travel(T0 + 30 * 24 * H, tick=False):
+        assert services.sla_sweep() == {"at_risk": 0, "breached": 12}
+
+    assert set(Ticket.objects.values_list("priority", flat=True)) == {"medium"}
+    policy_reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "tickets_slapolicy"')]
+    assert len(policy_reads) == 1  # the six tickets share category, organization and team
