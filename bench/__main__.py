@@ -10,15 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import csv_export, sweep
+from bench.child import child_env
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
+# Measurements of their own (``python -m bench csv``, ``python -m bench sweep``), each with a child command.
+_EXTRA_COMMANDS = {"csv": csv_export, "sweep": sweep}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,10 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--tickets", type=int, required=True)
     size.add_argument("--runs", type=int, default=20)
     size.add_argument("--only", default="")
+    for extra in _EXTRA_COMMANDS.values():
+        extra.add_commands(commands)
     arguments = sys.argv[1:] if argv is None else argv
     options = parser.parse_args(arguments or ["run"])
     if options.command == "size":
         return _size(options)
+    for name, extra in _EXTRA_COMMANDS.items():
+        if options.command == name:
+            return extra.main(options)
+        if options.command == f"{name}-child":
+            return extra.child(options)
     return _run(options)
 
 
@@ -76,19 +87,7 @@ def _database_for(base: str, tickets: int) -> str:
 
 
 def _measure(url: str, tickets: int, options: argparse.Namespace) -> dict:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "testserver",
-        "STATIC_MANIFEST": "false",
-        "REDIS_URL": "",
-        "ENV_FILE": "",
-        "LOG_LEVEL": "warning",
-        "API_THROTTLE_WRITE": "1000000/min",
-        "API_THROTTLE_READ": "1000000/min",
-    }
+    env = child_env(url)
     with tempfile.TemporaryFile() as out:
         command = [sys.executable, "-m", "bench", "size", "--tickets", str(tickets), "--runs", str(options.runs)]
         subprocess.run([*command, "--only", options.only], cwd=ROOT, env=env, stdout=out, check=True)  # noqa: S603

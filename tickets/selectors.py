@@ -6,14 +6,15 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Prefetch, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
 
 from accounts.models import Organization, Team, User
 from accounts.roles import STAFF_ROLES, Role
 from tickets import workflow
 from tickets.access import can_see_internal, can_view_ticket, visibility_filter
 from tickets.models import Attachment, Category, Comment, SLAPolicy, Ticket, TicketEvent
-from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
+from tickets.models.ticket import FIRST_RESPONSE_CLOCK, FIRST_RESPONSE_UNMET, RESOLUTION_CLOCK, RESOLUTION_UNMET
+from tickets.sla import SlaState
 
 # What a ticket's pages show beside it, each read by id (``prefetch_related_objects`` for one ticket).
 TICKET_RELATED = (
@@ -147,3 +148,22 @@ def sla_at_risk_condition(now: datetime) -> Q:
     resolution = RESOLUTION_UNMET & Q(resolution_at_risk_at__isnull=False, resolution_at_risk_at__lte=now)
     running = Q(status__in=workflow.SLA_RUNNING)
     return running & (first_response | resolution) & ~sla_breached_condition(now)
+
+
+def sla_state_expression(now: datetime) -> Case:
+    """A ticket's SLA word at ``now`` (``Ticket.sla_state``) as SQL: breached, met, paused, at risk or ok.
+
+    In ``sla_state``'s order, from the conditions above; a ticket without a clock is ``ok``. Lets the
+    database write the word for a million rows (the CSV export) without loading one.
+    """
+    if not settings.SLA_ENABLED:
+        return Case(default=Value(SlaState.OK.value), output_field=CharField())
+    has_clock = FIRST_RESPONSE_CLOCK | RESOLUTION_CLOCK
+    return Case(
+        When(sla_breached_condition(now), then=Value(SlaState.BREACHED.value)),
+        When(has_clock & Q(status__in=sorted(workflow.SLA_STOPPED)), then=Value(SlaState.MET.value)),
+        When(has_clock & Q(status__in=sorted(workflow.SLA_PAUSED)), then=Value(SlaState.PAUSED.value)),
+        When(sla_at_risk_condition(now), then=Value(SlaState.AT_RISK.value)),
+        default=Value(SlaState.OK.value),
+        output_field=CharField(),
+    )

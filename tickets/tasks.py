@@ -21,6 +21,12 @@ def deliver_notification_email(notification_id: int) -> bool:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
+def enqueue_notification_emails(notification_ids: list[int]) -> int:
+    """One delivery task per email of these still waiting; run twice, the second run's tasks send nothing twice."""
+    return notifications.enqueue_each(ids=notification_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def notifications_relay() -> int:
     """Deliver what the broker missed: emails still waiting in the outbox."""
     return notifications.notifications_relay()

