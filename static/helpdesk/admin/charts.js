@@ -373,26 +373,10 @@
     });
   }
 
-  // Date presets: buttons carrying data-preset-from / data-preset-to fill the form's from and to
-  // fields and submit it. The dates are the server's (its time zone decides what "today" is).
-  function presets() {
-    document.querySelectorAll("[data-preset-from]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var form = button.form || button.closest("form");
-        if (!form) return;
-        form.elements.from.value = button.getAttribute("data-preset-from");
-        form.elements.to.value = button.getAttribute("data-preset-to");
-        if (form.requestSubmit) form.requestSubmit();
-        else form.submit();
-      });
-    });
-  }
-
   window.HelpdeskCharts = { bar: bar, drawAll: drawAll };
 
   function start() {
     drawAll();
-    presets();
     var timer = null;
     var lastWidth = window.innerWidth;
     window.addEventListener("resize", function () {
