@@ -101,3 +101,13 @@ def test_a_preset_fills_the_dates(page, live_server, login, desk):
     expect(page.locator("input[name=from]")).to_have_value(f"{today - timedelta(days=6):%Y-%m-%d}")
     expect(page.get_by_role("button", name="7 days")).to_have_attribute("aria-pressed", "true")
     expect(page.locator(f"{VOLUME} .hd-hit")).to_have_count(7)
+
+
+def test_the_console_home_draws_the_same_charts(page, live_server, login, screenshot, desk):
+    login(page, live_server, "manager@example.com", PASSWORD)
+    page.goto("/admin/")
+    daily = ".hd-chart__canvas[data-chart-key=created_resolved]"
+    assert_no_overlap(label_boxes(page, daily))
+    page.locator(f"{daily} .hd-hit").last.hover()
+    expect(page.locator(f"{daily} .hd-tooltip")).to_contain_text("Created: 2")
+    screenshot(page, "console-home")
