@@ -53,24 +53,29 @@ def _bump() -> None:
         logger.exception("Could not note a ticket change in the cache; live report figures may lag.")
 
 
-class _BumpOnce:
-    """One transaction's commit hook; knows whether it ran (a test's captured hooks stay listed after running)."""
+def _bump_once() -> Any:
+    """One transaction's commit hook, marked as ours and knowing whether it ran
+    (a test's captured hooks stay listed after running)."""
 
-    def __init__(self) -> None:
-        self.ran = False
-
-    def __call__(self) -> None:
-        self.ran = True
+    def bump_tickets_changed() -> None:
+        bump_tickets_changed.ran = True  # type: ignore[attr-defined]
         _bump()
+
+    bump_tickets_changed.ran = False  # type: ignore[attr-defined]
+    return bump_tickets_changed
+
+
+def is_pending_bump(hook: Any) -> bool:
+    return getattr(hook, "__name__", "") == "bump_tickets_changed" and not getattr(hook, "ran", True)
 
 
 def note_tickets_changed(using: str | None = None) -> None:
     """Bump the number after the current transaction commits (now, outside one); once per transaction."""
     connection = transaction.get_connection(using)
     pending = connection.run_on_commit if connection.in_atomic_block else ()
-    if any(isinstance(hook, _BumpOnce) and not hook.ran for _sids, hook, _robust in pending):
+    if any(is_pending_bump(hook) for _sids, hook, _robust in pending):
         return
-    transaction.on_commit(_BumpOnce(), using=using, robust=True)
+    transaction.on_commit(_bump_once(), using=using, robust=True)
 
 
 def ticket_saved(sender: Any, instance: Any = None, raw: bool = False, using: str | None = None, **kwargs: Any) -> None:
