@@ -6,12 +6,14 @@ console's own ``static/helpdesk/admin/charts.js``; each chart links to its CSV.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -21,6 +23,7 @@ from reports.admin_subscriptions import subscriptions_context
 from reports.metrics.aging import BUCKETS, PRIORITIES
 from reports.models import WEEKDAYS
 from reports.params import parse_params
+from reports.presets import date_presets
 from reports.registry import REPORTS, run_report
 from reports.scope import NoReportScope, scope_for
 from tickets.choices import Priority
@@ -48,11 +51,32 @@ def _answers(query: dict[str, str], bucket: str, scope) -> dict[str, Any]:
     }
 
 
-def _charts(volume: dict, sla: dict, aging: dict) -> dict[str, Any]:
+# The axis text and the tooltip's name of a volume bucket (Django date formats, translated).
+PERIOD_FORMATS = {
+    "day": ("M j", "D, M j, Y"),
+    "week": ("M j", "M j, Y"),
+    "month": ("M Y", "F Y"),
+}
+
+
+def _period_names(periods: list[str], bucket: str) -> tuple[list[str], list[str]]:
+    short, long = PERIOD_FORMATS.get(bucket, PERIOD_FORMATS["day"])
+    days = [date.fromisoformat(period) for period in periods]
+    titles = [date_format(day, long) for day in days]
+    if bucket == "week":
+        titles = [_("Week of %(day)s") % {"day": title} for title in titles]
+    return [date_format(day, short) for day in days], titles
+
+
+def _charts(volume: dict, sla: dict, aging: dict, bucket: str) -> dict[str, Any]:
+    """The three charts as ``charts.js`` draws them; ``None`` is "no data" (nothing judged), 0 a real zero."""
     by_priority = [row for row in sla["results"] if row["dimension"] == "priority"]
+    labels, titles = _period_names([row["period"] for row in volume["results"]], bucket)
     return {
         "volume": {
-            "labels": [row["period"] for row in volume["results"]],
+            "labels": labels,
+            "titles": titles,
+            "axis": "time",
             "series": [
                 {"name": _("Created"), "values": [row["created"] for row in volume["results"]]},
                 {"name": _("Resolved"), "values": [row["resolved"] for row in volume["results"]]},
@@ -60,9 +84,11 @@ def _charts(volume: dict, sla: dict, aging: dict) -> dict[str, Any]:
         },
         "sla": {
             "labels": [row["label"] for row in by_priority],
+            "unit": "%",
+            "max": 100,
             "series": [
-                {"name": _("First response %"), "values": [row["first_response_percent"] or 0 for row in by_priority]},
-                {"name": _("Resolution %"), "values": [row["resolution_percent"] or 0 for row in by_priority]},
+                {"name": _("First response %"), "values": [row["first_response_percent"] for row in by_priority]},
+                {"name": _("Resolution %"), "values": [row["resolution_percent"] for row in by_priority]},
             ],
         },
         "aging": {
@@ -80,6 +106,13 @@ def _charts(volume: dict, sla: dict, aging: dict) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _shown_dates(params: dict[str, Any]) -> dict[str, str]:
+    """The local days the answers cover, for the date fields: ``to`` is excluded, the fields' last day is not."""
+    start = datetime.fromisoformat(params["from"])
+    end = datetime.fromisoformat(params["to"])
+    return {"from": start.date().isoformat(), "to": (end - timedelta(microseconds=1)).date().isoformat()}
 
 
 def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
@@ -106,7 +139,9 @@ def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
         "bucket": bucket,
         "teams": Team.objects.order_by("name"),
         "answers": answers,
-        "charts": _charts(answers["volume"], answers["sla"], answers["aging"]) if answers else {},
+        "charts": _charts(answers["volume"], answers["sla"], answers["aging"], bucket) if answers else {},
+        "presets": date_presets(timezone.localdate()),
+        "shown": _shown_dates(answers["sla"]["params"]) if answers else {},
         "csv": {
             name.replace("-", "_"): "/api/v1/reports/{}?{}".format(name, urlencode(_query(request, format="csv")))
             for name in ("tickets", "sla", "aging", "agents", "dashboard", "sla-violations")

@@ -115,6 +115,8 @@ def dashboard_figures(user: User, *, now: datetime) -> dict[str, Any]:
             },
             "created_resolved": {
                 "labels": [row["label"] for row in daily],
+                "titles": [date_format(row["day"], "D, M j, Y") for row in daily],
+                "axis": "time",
                 "series": [
                     {"name": gettext("Created"), "values": [row["created"] for row in daily]},
                     {"name": gettext("Resolved"), "values": [row["resolved"] for row in daily]},

@@ -13,8 +13,16 @@ Answers are cached for ``REPORTS_CACHE_SECONDS`` (default 60; 0 turns caching of
 in Django's default cache (Redis when configured, local memory otherwise). The key
 is the report's name, its normalized parameters (time zone included) and the
 scope's identity, so two callers share figures only when they cover the same
-tickets. Figures may therefore be up to that many seconds old; ``generated_at``
-says when they were computed.
+tickets; ``generated_at`` says when they were computed.
+
+Live answers are not stale after a write: an answer whose range reaches the present
+(``to`` after now, as the default last 30 days do) or that holds figures of the
+present whatever its range (``dashboard``: unassigned, overdue) also keys on the
+desk's "tickets changed" number (``tickets/changes.py``), bumped after every ticket
+write, so the first read after a write computes afresh. Answers about past ranges
+are cached for the whole time (a late change to an old ticket shows within
+``REPORTS_CACHE_SECONDS``), and so are live ones while nothing is written, which
+also bounds how late a ticket that becomes overdue by the clock alone is counted.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from django.utils import timezone
 from reports.metrics import agents, aging, sla, sla_violations, summary, volume
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from reports.scope import ReportScope
+from tickets.changes import tickets_changed_version
 from tickets.models import Ticket
 
 # Bump when an answer's shape changes, so no cached answer of the old shape is served.
@@ -51,6 +60,8 @@ class Report:
     columns: Callable[[ReportParams], tuple[str, ...]]
     # Rows for the CSV when they are not bounded (every violation): streamed, never cached.
     stream: Stream | None = None
+    # Whether some figures are of the present whatever the range (then always keyed as live).
+    has_figures_of_now: bool = False
 
     def tickets(self, scope: ReportScope, params: ReportParams) -> QuerySet[Ticket]:
         """The tickets in the caller's scope that pass the filters."""
@@ -67,7 +78,13 @@ class Report:
 REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
-        Report("dashboard", ReportParamsSerializer, summary.dashboard, lambda params: summary.COLUMNS),
+        Report(
+            "dashboard",
+            ReportParamsSerializer,
+            summary.dashboard,
+            lambda params: summary.COLUMNS,
+            has_figures_of_now=True,
+        ),
         Report("agents", ReportParamsSerializer, agents.agents, lambda params: agents.COLUMNS),
         Report("sla", ReportParamsSerializer, sla.sla, lambda params: sla.COLUMNS),
         Report("aging", ReportParamsSerializer, aging.aging, lambda params: aging.COLUMNS),
@@ -90,21 +107,30 @@ def csv_filename(report: Report, params: ReportParams) -> str:
     return f"{report.name}-{first:%Y%m%d}-{last:%Y%m%d}.csv"
 
 
-def cache_key(report: Report, params: ReportParams, scope: ReportScope) -> str:
+def is_live(report: Report, params: ReportParams, now: datetime) -> bool:
+    """Whether a write now can change the answer: its range reaches the present, or it has figures of now."""
+    return report.has_figures_of_now or params.end > now
+
+
+def cache_key(report: Report, params: ReportParams, scope: ReportScope, *, tickets_version: int | None = None) -> str:
     raw = f"{report.name}|{scope.identity}|{params.cache_part()}"
     # Hashed: the parameters can be long, and some cache backends limit key length.
-    return f"reports:v{CACHE_VERSION}:{report.name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    key = f"reports:v{CACHE_VERSION}:{report.name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return key if tickets_version is None else f"{key}:t{tickets_version}"
 
 
 def run_report(report: Report, params: ReportParams, scope: ReportScope) -> dict[str, Any]:
-    """The report's JSON answer for ``scope``, from the cache when an equal request was answered lately."""
+    """The report's JSON answer for ``scope``, from the cache when an equal request was answered lately
+    (and, for a live answer, no ticket was written since)."""
     seconds = settings.REPORTS_CACHE_SECONDS
-    key = cache_key(report, params, scope)
+    now = timezone.now()
+    key = ""
     if seconds:
+        version = tickets_changed_version() if is_live(report, params, now) else None
+        key = cache_key(report, params, scope, tickets_version=version)
         cached = cache.get(key)
         if cached is not None:
             return cached
-    now = timezone.now()
     answer = {
         "report": report.name,
         "params": params.as_json(),

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tickets import workflow
+from tickets.changes import note_tickets_changed
 from tickets.choices import Priority, Status
 from tickets.models import EventKind, NotificationKind, Ticket, TicketEvent
 from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
@@ -95,6 +96,7 @@ def _sweep_round(now: datetime, batch_size: int, counts: dict[str, int]) -> int:
                 if not claimed:
                     continue
                 Ticket.objects.filter(pk__in=[t.pk for t in claimed]).update(**{flag: True})
+                note_tickets_changed()  # an update and a bulk insert send no signal
                 events = TicketEvent.objects.bulk_create(
                     TicketEvent(
                         ticket=ticket,
