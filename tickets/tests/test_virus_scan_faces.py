@@ -46,7 +46,10 @@ class TestPortal:
         )
         assert response.status_code == 400
         errors = response.context["form"].errors["files"]
-        assert errors == [f"printer.log contains a virus ({FOUND}); it was not accepted."]
+        assert errors == [
+            f"printer.log contains a virus ({FOUND}); it was not accepted.",
+            "Nothing was sent. Your other files were fine, but choose them again with your message.",
+        ]
         assert "contains a virus" in response.content.decode()
         assert not Ticket.objects.exists() and not Attachment.objects.exists()
 
