@@ -24,11 +24,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework import serializers
 
-from reports.metrics.expressions import WholeMinutes
+from reports.metrics.expressions import WholeMinutes, count_where
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from tickets.models import Ticket
 from tickets.models.ticket import FIRST_RESPONSE_CLOCK, RESOLUTION_CLOCK
@@ -55,7 +55,7 @@ COLUMNS = (
     "resolution_due_at",
     "resolved_at",
 )
-# What a row is made of; the two names need joins (see ``sla_violations`` for why they come apart).
+# What a row is made of; the two names need joins, made for the rows kept only (see ``sla_violations``).
 _OWN_VALUES = (
     "id",
     "number",
@@ -95,17 +95,15 @@ def _late(due: str, ended: Any, clock: Q) -> Case:
     )
 
 
-def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
-    """The breached tickets created in the range, with per-metric flags and lateness, most late first."""
+def _with_lateness(tickets: QuerySet[Ticket], now: datetime) -> QuerySet[Ticket]:
+    """``tickets`` with each metric's late flag and minutes, and ``minutes_late``, most late first."""
     # Where each clock stopped, or now while it runs; the clocks as ``sla_breached_condition`` has them.
     answered_or_now = Coalesce(F("first_response_stopped_at"), Value(now))
     resolved_or_now = Coalesce(F("stopped_at"), Value(now))
     first_response_late = _late("first_response_due_at", answered_or_now, FIRST_RESPONSE_CLOCK)
     resolution_late = _late("resolution_due_at", resolved_or_now, RESOLUTION_CLOCK)
     return (
-        tickets.filter(created_at__gte=params.start, created_at__lt=params.end)
-        .filter(sla_breached_condition(now))
-        .annotate(
+        tickets.annotate(
             first_response_late_minutes=first_response_late,
             resolution_late_minutes=resolution_late,
             first_response_late=_flag(
@@ -126,6 +124,14 @@ def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> 
             )
         )
         .order_by("-minutes_late", "id")
+    )
+
+
+def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
+    """The breached tickets created in the range, with per-metric flags and lateness, most late first."""
+    return _with_lateness(
+        tickets.filter(created_at__gte=params.start, created_at__lt=params.end).filter(sla_breached_condition(now)),
+        now,
     )
 
 
@@ -152,34 +158,30 @@ def _row(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def sla_violations(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
-    """The first ``limit`` violations and the totals of all of them: one scan, then one small query.
+    """The first ``limit`` violations and the totals of all of them: two queries, each over one index range.
 
-    The totals are window counts, computed over every violation before LIMIT
-    applies, so the rows and the totals come from one pass over the range instead
-    of two. The team and assignee names are joined afterwards for the rows kept
-    only: joined in the same query, they would be looked up for every violation
-    before the sort.
+    The totals count every violation; the rows are the ``limit`` most late, picked by
+    a sort that keeps only them (a top-N sort) over the narrow violations index
+    (tickets/models/ticket.py), and only those few are then read in full, with their
+    team and assignee names. Totals as window counts over the rows, or the rows sorted
+    whole, would hold every violation of the range (on a big desk, more than fits in
+    the sort's memory) before LIMIT applies.
     """
     limit = params.options["limit"]
-    counted = breached(tickets, params, now).annotate(
-        total=Window(Count("id")),
-        first_response_total=Window(Count("id", filter=Q(first_response_late=True))),
-        resolution_total=Window(Count("id", filter=Q(resolution_late=True))),
+    violations = breached(tickets, params, now)
+    totals = violations.aggregate(
+        total=Count("*"),
+        first_response_total=count_where(Q(first_response_late=True)),
+        resolution_total=count_where(Q(resolution_late=True)),
     )
-    top = list(counted.values(*_OWN_VALUES, "total", "first_response_total", "resolution_total")[:limit])
-    names = {}
-    if top:
-        names = {
-            row.pop("id"): row
-            for row in Ticket.objects.filter(pk__in=[row["id"] for row in top]).values("id", *_NAMES).order_by()
-        }
-    first = top[0] if top else {"total": 0, "first_response_total": 0, "resolution_total": 0}
+    most_late = violations.values("id")[:limit]
+    top = _with_lateness(Ticket.objects.filter(pk__in=most_late), now).values(*_OWN_VALUES, *_NAMES)
     return {
-        "count": first["total"],
+        "count": totals["total"],
         "limit": limit,
-        "truncated": first["total"] > limit,
-        "totals": {"first_response": first["first_response_total"], "resolution": first["resolution_total"]},
-        "results": [_row(values | names[values["id"]]) for values in top],
+        "truncated": totals["total"] > limit,
+        "totals": {"first_response": totals["first_response_total"], "resolution": totals["resolution_total"]},
+        "results": [_row(values) for values in top],
     }
 
 
