@@ -312,6 +312,20 @@ class Ticket(models.Model):
                 condition=_ACTIVE,
                 name="ticket_report_active_idx",
             ),
+            # Per agent, the clocks that stopped, each agent's in time order: the agents report
+            # reads one agent's range at a time for its medians (reports/metrics/durations.py).
+            models.Index(
+                fields=["assignee", "first_responded_at"],
+                include=["first_response_minutes", *_REPORT_KEYS[:3]],
+                condition=models.Q(assignee__isnull=False, first_responded_at__isnull=False),
+                name="ticket_agent_fr_idx",
+            ),
+            models.Index(
+                fields=["assignee", "stopped_at"],
+                include=["resolution_minutes", "resolution_met", "resolved_at", *_REPORT_KEYS[:3]],
+                condition=models.Q(assignee__isnull=False, stopped_at__isnull=False),
+                name="ticket_agent_stop_idx",
+            ),
             # Tickets that are or may become breached (sla_breached_condition, whatever now), by
             # creation, with what the violations report computes lateness from: its totals and
             # its most late rows are read from this index alone, never from the wide rows.

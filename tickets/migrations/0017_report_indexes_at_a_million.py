@@ -43,6 +43,24 @@ class Migration(migrations.Migration):
         AddIndexConcurrentlyWhereSupported(
             model_name="ticket",
             index=models.Index(
+                condition=models.Q(("assignee__isnull", False), ("first_responded_at__isnull", False)),
+                fields=["assignee", "first_responded_at"],
+                include=("first_response_minutes", "priority", "team", "category"),
+                name="ticket_agent_fr_idx",
+            ),
+        ),
+        AddIndexConcurrentlyWhereSupported(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("assignee__isnull", False), ("stopped_at__isnull", False)),
+                fields=["assignee", "stopped_at"],
+                include=("resolution_minutes", "resolution_met", "resolved_at", "priority", "team", "category"),
+                name="ticket_agent_stop_idx",
+            ),
+        ),
+        AddIndexConcurrentlyWhereSupported(
+            model_name="ticket",
+            index=models.Index(
                 condition=models.Q(("sla_breached", True), ("sla_breaches_at__isnull", False), _connector="OR"),
                 fields=["created_at"],
                 include=(
