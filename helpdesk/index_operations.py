@@ -10,43 +10,37 @@ transaction).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db.migrations.operations import AddIndex, RemoveIndex
+from django.db.migrations.operations.base import Operation
 
 
-def _postgresql(schema_editor: Any) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+class _ConcurrentlyOnPostgreSQL:
+    """Runs the concurrent operation (the next class in the MRO) on PostgreSQL, ``plain`` elsewhere."""
+
+    plain: type[Operation]
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        concurrent = schema_editor.connection.vendor == "postgresql"
+        step = super().database_forwards if concurrent else partial(self.plain.database_forwards, self)
+        step(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        concurrent = schema_editor.connection.vendor == "postgresql"
+        step = super().database_backwards if concurrent else partial(self.plain.database_backwards, self)
+        step(app_label, schema_editor, from_state, to_state)
 
 
-class AddIndexConcurrentlyWhereSupported(AddIndexConcurrently):
+class AddIndexConcurrentlyWhereSupported(_ConcurrentlyOnPostgreSQL, AddIndexConcurrently):
     """``CREATE INDEX CONCURRENTLY`` on PostgreSQL, ``CREATE INDEX`` elsewhere."""
 
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _postgresql(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _postgresql(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+    plain = AddIndex
 
 
-class RemoveIndexConcurrentlyWhereSupported(RemoveIndexConcurrently):
+class RemoveIndexConcurrentlyWhereSupported(_ConcurrentlyOnPostgreSQL, RemoveIndexConcurrently):
     """``DROP INDEX CONCURRENTLY`` on PostgreSQL, ``DROP INDEX`` elsewhere."""
 
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _postgresql(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _postgresql(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+    plain = RemoveIndex
