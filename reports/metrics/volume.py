@@ -6,9 +6,10 @@ Options: ``bucket`` = ``day`` (default), ``week`` (weeks start on Monday) or
 A ticket counts as created in the bucket of its ``created_at`` and as resolved in
 the bucket of its ``resolved_at`` (a reopened ticket loses its resolution until it
 is resolved again), each only when that instant lies in [from, to). Buckets are
-local calendar periods in the server's time zone, cut by the database (``AT TIME
-ZONE`` on PostgreSQL, Django's zoneinfo functions on SQLite), so both give the same
-days. A bucket that ``from`` or ``to`` cuts through counts only its part inside the
+local calendar periods in the server's time zone: on PostgreSQL each is the instant
+range from its first local midnight to the next bucket's, counted on its own; on
+SQLite the database truncates each instant to its bucket (Django's zoneinfo
+functions); both give the same days. A bucket that ``from`` or ``to`` cuts through counts only its part inside the
 range. Every bucket of the range is listed, zeros included; with a split, every
 bucket lists every split value: the four priorities (or the filtered ones), and
 the categories or teams (by slug, by name; ``null`` for no team) that have a
