@@ -19,7 +19,7 @@ count anywhere in the range.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
@@ -30,7 +30,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from reports.metrics.aging import PRIORITIES
-from reports.params import ReportParams, ReportParamsSerializer, start_of_day
+from reports.params import ReportParams, ReportParamsSerializer
 from tickets.models import Ticket
 
 BUCKETS = ("day", "week", "month")
@@ -75,10 +75,14 @@ def periods(params: ReportParams, bucket: str) -> Iterator[date]:
         period = _next_period(period, bucket)
 
 
-# Each bucket's instants, [lo, hi), counted by a subquery of its own over that part of the index.
+# Each bucket's instants, [lo, hi) between two bounds in a row, counted by a subquery of its own over that
+# part of the index.
 _PER_PERIOD = """
-    SELECT period.i, counts.* FROM unnest(%s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY AS period(lo, hi, i)
+    SELECT period.i, counts.* FROM (
+        SELECT i, lo, LEAD(lo) OVER (ORDER BY i) AS hi FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS bound(lo, i)
+    ) AS period
     CROSS JOIN LATERAL (SELECT {value} COUNT(*) AS count FROM ({tickets}) AS ticket {group}) AS counts
+    WHERE period.hi IS NOT NULL
 """
 
 
@@ -95,8 +99,10 @@ def _counts_per_period(
     answers even when midnight falls in a DST gap (reports/tests/test_report_volume_buckets.py).
     """
     starts = list(periods(params, bucket))
-    lows = [max(start_of_day(period), params.start) for period in starts]
-    highs = [min(start_of_day(_next_period(period, bucket)), params.end) for period in starts]
+    # Local midnights as start_of_day makes them (the zone read once: there may be hundreds).
+    zone = timezone.get_current_timezone()
+    bounds = [datetime.combine(day, time.min, tzinfo=zone) for day in [*starts, _next_period(starts[-1], bucket)]]
+    bounds[0], bounds[-1] = max(bounds[0], params.start), min(bounds[-1], params.end)
     in_period = tickets.order_by().filter(
         **{f"{field}__gte": RawSQL("period.lo", ()), f"{field}__lt": RawSQL("period.hi", ())}
     )
@@ -107,7 +113,7 @@ def _counts_per_period(
     )
     counts = {}
     with connection.cursor() as cursor:
-        cursor.execute(query, [lows, highs, *params_])
+        cursor.execute(query, [bounds, *params_])
         for index, *value, count in cursor.fetchall():
             if count:
                 counts[(starts[index - 1], value[0] if split else None)] = count
