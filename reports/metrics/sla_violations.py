@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework import serializers
 
@@ -95,27 +96,33 @@ def _late(due: str, ended: Any, clock: Q) -> Case:
     )
 
 
+def _stopped_or_now(now: datetime) -> tuple[Coalesce, Coalesce]:
+    """Where each clock stopped, or now while it runs; the clocks as ``sla_breached_condition`` has them."""
+    return Coalesce(F("first_response_stopped_at"), Value(now)), Coalesce(F("stopped_at"), Value(now))
+
+
+def _late_metrics(now: datetime) -> tuple[Q, Q]:
+    """Whether first response, and resolution, is a breached metric of a breached ticket."""
+    answered_or_now, resolved_or_now = _stopped_or_now(now)
+    first_response = FIRST_RESPONSE_CLOCK & (
+        Q(first_response_breached=True) | Q(first_response_due_at__lt=answered_or_now)
+    )
+    resolution = RESOLUTION_CLOCK & (
+        Q(resolution_breached=True) | Q(resolution_due_at__isnull=False, resolution_due_at__lt=resolved_or_now)
+    )
+    return first_response, resolution
+
+
 def _with_lateness(tickets: QuerySet[Ticket], now: datetime) -> QuerySet[Ticket]:
     """``tickets`` with each metric's late flag and minutes, and ``minutes_late``, most late first."""
-    # Where each clock stopped, or now while it runs; the clocks as ``sla_breached_condition`` has them.
-    answered_or_now = Coalesce(F("first_response_stopped_at"), Value(now))
-    resolved_or_now = Coalesce(F("stopped_at"), Value(now))
-    first_response_late = _late("first_response_due_at", answered_or_now, FIRST_RESPONSE_CLOCK)
-    resolution_late = _late("resolution_due_at", resolved_or_now, RESOLUTION_CLOCK)
+    answered_or_now, resolved_or_now = _stopped_or_now(now)
+    first_response, resolution = _late_metrics(now)
     return (
         tickets.annotate(
-            first_response_late_minutes=first_response_late,
-            resolution_late_minutes=resolution_late,
-            first_response_late=_flag(
-                FIRST_RESPONSE_CLOCK & (Q(first_response_breached=True) | Q(first_response_due_at__lt=answered_or_now))
-            ),
-            resolution_late=_flag(
-                RESOLUTION_CLOCK
-                & (
-                    Q(resolution_breached=True)
-                    | Q(resolution_due_at__isnull=False, resolution_due_at__lt=resolved_or_now)
-                )
-            ),
+            first_response_late_minutes=_late("first_response_due_at", answered_or_now, FIRST_RESPONSE_CLOCK),
+            resolution_late_minutes=_late("resolution_due_at", resolved_or_now, RESOLUTION_CLOCK),
+            first_response_late=_flag(first_response),
+            resolution_late=_flag(resolution),
         )
         .annotate(
             # Coalesce first: SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it.
@@ -127,12 +134,13 @@ def _with_lateness(tickets: QuerySet[Ticket], now: datetime) -> QuerySet[Ticket]
     )
 
 
+def _breached_in_range(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
+    return tickets.filter(created_at__gte=params.start, created_at__lt=params.end).filter(sla_breached_condition(now))
+
+
 def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
     """The breached tickets created in the range, with per-metric flags and lateness, most late first."""
-    return _with_lateness(
-        tickets.filter(created_at__gte=params.start, created_at__lt=params.end).filter(sla_breached_condition(now)),
-        now,
-    )
+    return _with_lateness(_breached_in_range(tickets, params, now), now)
 
 
 def _row(values: dict[str, Any]) -> dict[str, Any]:
@@ -168,14 +176,20 @@ def sla_violations(tickets: QuerySet[Ticket], params: ReportParams, now: datetim
     the sort's memory) before LIMIT applies.
     """
     limit = params.options["limit"]
-    violations = breached(tickets, params, now)
-    totals = violations.aggregate(
-        total=Count("*"),
-        first_response_total=count_where(Q(first_response_late=True)),
-        resolution_total=count_where(Q(resolution_late=True)),
+    in_range = _breached_in_range(tickets, params, now)
+    # Counted on the bare queryset: the lateness expressions are built for the rows only.
+    first_response, resolution = _late_metrics(now)
+    totals = in_range.aggregate(
+        total=Count("*"), first_response_total=count_where(first_response), resolution_total=count_where(resolution)
     )
-    most_late = violations.values("id")[:limit]
-    top = _with_lateness(Ticket.objects.filter(pk__in=most_late), now).values(*_OWN_VALUES, *_NAMES)
+    top: Any = []
+    if totals["total"]:
+        # The expressions are built once and serve both the choice of the rows (the subquery, passed
+        # as SQL: a queryset there would have Django build them again) and the rows themselves.
+        late = _with_lateness(tickets, now)
+        most_late = _breached_in_range(late, params, now).values("id")[:limit].query.sql_with_params()
+        # Django's own SQL for the subquery, its values passed apart as parameters.
+        top = late.filter(pk__in=RawSQL(*most_late)).values(*_OWN_VALUES, *_NAMES)  # noqa: S611
     return {
         "count": totals["total"],
         "limit": limit,
