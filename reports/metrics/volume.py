@@ -113,7 +113,9 @@ def _counts_per_period(
     )
     counts = {}
     with connection.cursor() as cursor:
-        cursor.execute(query, [bounds, *params_])
+        # As PostgreSQL's array text: quicker to send than a list psycopg adapts item by item.
+        array = "{" + ",".join(bound.isoformat() for bound in bounds) + "}"
+        cursor.execute(query, [array, *params_])
         for index, *value, count in cursor.fetchall():
             if count:
                 counts[(starts[index - 1], value[0] if split else None)] = count
