@@ -24,7 +24,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from accounts.models import User
 from reports.metrics.durations import summarize
 from reports.metrics.expressions import grouped, in_range
-from reports.metrics.sla import RESOLUTION_COUNTS, compliance, percent, stopped_in
+from reports.metrics.sla import RESOLUTION_COUNTS, RESOLVED_COUNT, compliance, percent, stopped_in
 from reports.params import ReportParams
 from tickets.models import EventKind, SatisfactionRating, Ticket, TicketEvent
 
@@ -48,9 +48,11 @@ def agents(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> di
     """One row per agent, busiest first, in a constant number of queries (each over one index range)."""
     assigned = tickets.filter(assignee__isnull=False)
     created = grouped(assigned.filter(in_range("created_at", params)), BY_AGENT, count=Count("*"))
-    resolved = grouped(assigned.filter(in_range("resolved_at", params)), BY_AGENT, count=Count("*"))
     first = summarize(assigned.filter(in_range("first_responded_at", params)), "first_response_minutes", BY_AGENT)
-    resolution = summarize(stopped_in(assigned, params), "resolution_minutes", BY_AGENT, **RESOLUTION_COUNTS)
+    resolution = summarize(
+        stopped_in(assigned, params), "resolution_minutes", BY_AGENT, **RESOLUTION_COUNTS, **RESOLVED_COUNT
+    )
+    resolved = {key: {"count": row["resolved"]} for key, row in resolution.items() if row["resolved"]}
     judged = compliance(assigned, params, now, BY_AGENT, stopped=resolution)
     # Reopened in the range, each ticket once; and of those, the ones also resolved in it (counted twice otherwise).
     reopens = TicketEvent.objects.filter(in_range("created_at", params), kind=EventKind.REOPENED).filter(

@@ -52,6 +52,12 @@ RESOLUTION_COUNTS = {
 }
 
 
+# Over the clocks that stopped in the range: the tickets resolved in it. A resolved ticket's clock
+# stopped at its resolved_at, so "resolved in the range" is "stopped in it, with a resolved_at";
+# counted in the scan of the stopped clocks, it costs no scan of its own.
+RESOLVED_COUNT = {"resolved": count_where(Q(resolved_at__isnull=False))}
+
+
 def percent(met: int, judged: int) -> float | None:
     return round(100 * met / judged, 1) if judged else None
 

@@ -24,11 +24,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from rest_framework import serializers
 
-from reports.metrics.expressions import WholeMinutes
+from reports.metrics.expressions import WholeMinutes, count_where
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from tickets.models import Ticket
 from tickets.models.ticket import FIRST_RESPONSE_CLOCK, RESOLUTION_CLOCK
@@ -55,7 +56,7 @@ COLUMNS = (
     "resolution_due_at",
     "resolved_at",
 )
-# What a row is made of; the two names need joins (see ``sla_violations`` for why they come apart).
+# What a row is made of; the two names need joins, made for the rows kept only (see ``sla_violations``).
 _OWN_VALUES = (
     "id",
     "number",
@@ -95,29 +96,33 @@ def _late(due: str, ended: Any, clock: Q) -> Case:
     )
 
 
-def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
-    """The breached tickets created in the range, with per-metric flags and lateness, most late first."""
-    # Where each clock stopped, or now while it runs; the clocks as ``sla_breached_condition`` has them.
-    answered_or_now = Coalesce(F("first_response_stopped_at"), Value(now))
-    resolved_or_now = Coalesce(F("stopped_at"), Value(now))
-    first_response_late = _late("first_response_due_at", answered_or_now, FIRST_RESPONSE_CLOCK)
-    resolution_late = _late("resolution_due_at", resolved_or_now, RESOLUTION_CLOCK)
+def _stopped_or_now(now: datetime) -> tuple[Coalesce, Coalesce]:
+    """Where each clock stopped, or now while it runs; the clocks as ``sla_breached_condition`` has them."""
+    return Coalesce(F("first_response_stopped_at"), Value(now)), Coalesce(F("stopped_at"), Value(now))
+
+
+def _late_metrics(now: datetime) -> tuple[Q, Q]:
+    """Whether first response, and resolution, is a breached metric of a breached ticket."""
+    answered_or_now, resolved_or_now = _stopped_or_now(now)
+    first_response = FIRST_RESPONSE_CLOCK & (
+        Q(first_response_breached=True) | Q(first_response_due_at__lt=answered_or_now)
+    )
+    resolution = RESOLUTION_CLOCK & (
+        Q(resolution_breached=True) | Q(resolution_due_at__isnull=False, resolution_due_at__lt=resolved_or_now)
+    )
+    return first_response, resolution
+
+
+def _with_lateness(tickets: QuerySet[Ticket], now: datetime) -> QuerySet[Ticket]:
+    """``tickets`` with each metric's late flag and minutes, and ``minutes_late``, most late first."""
+    answered_or_now, resolved_or_now = _stopped_or_now(now)
+    first_response, resolution = _late_metrics(now)
     return (
-        tickets.filter(created_at__gte=params.start, created_at__lt=params.end)
-        .filter(sla_breached_condition(now))
-        .annotate(
-            first_response_late_minutes=first_response_late,
-            resolution_late_minutes=resolution_late,
-            first_response_late=_flag(
-                FIRST_RESPONSE_CLOCK & (Q(first_response_breached=True) | Q(first_response_due_at__lt=answered_or_now))
-            ),
-            resolution_late=_flag(
-                RESOLUTION_CLOCK
-                & (
-                    Q(resolution_breached=True)
-                    | Q(resolution_due_at__isnull=False, resolution_due_at__lt=resolved_or_now)
-                )
-            ),
+        tickets.annotate(
+            first_response_late_minutes=_late("first_response_due_at", answered_or_now, FIRST_RESPONSE_CLOCK),
+            resolution_late_minutes=_late("resolution_due_at", resolved_or_now, RESOLUTION_CLOCK),
+            first_response_late=_flag(first_response),
+            resolution_late=_flag(resolution),
         )
         .annotate(
             # Coalesce first: SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it.
@@ -127,6 +132,15 @@ def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> 
         )
         .order_by("-minutes_late", "id")
     )
+
+
+def _breached_in_range(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
+    return tickets.filter(created_at__gte=params.start, created_at__lt=params.end).filter(sla_breached_condition(now))
+
+
+def breached(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> QuerySet[Ticket]:
+    """The breached tickets created in the range, with per-metric flags and lateness, most late first."""
+    return _with_lateness(_breached_in_range(tickets, params, now), now)
 
 
 def _row(values: dict[str, Any]) -> dict[str, Any]:
@@ -152,34 +166,36 @@ def _row(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def sla_violations(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
-    """The first ``limit`` violations and the totals of all of them: one scan, then one small query.
+    """The first ``limit`` violations and the totals of all of them: two queries, each over one index range.
 
-    The totals are window counts, computed over every violation before LIMIT
-    applies, so the rows and the totals come from one pass over the range instead
-    of two. The team and assignee names are joined afterwards for the rows kept
-    only: joined in the same query, they would be looked up for every violation
-    before the sort.
+    The totals count every violation; the rows are the ``limit`` most late, picked by
+    a sort that keeps only them (a top-N sort) over the narrow violations index
+    (tickets/models/ticket.py), and only those few are then read in full, with their
+    team and assignee names. Totals as window counts over the rows, or the rows sorted
+    whole, would hold every violation of the range (on a big desk, more than fits in
+    the sort's memory) before LIMIT applies.
     """
     limit = params.options["limit"]
-    counted = breached(tickets, params, now).annotate(
-        total=Window(Count("id")),
-        first_response_total=Window(Count("id", filter=Q(first_response_late=True))),
-        resolution_total=Window(Count("id", filter=Q(resolution_late=True))),
+    in_range = _breached_in_range(tickets, params, now)
+    # Counted on the bare queryset: the lateness expressions are built for the rows only.
+    first_response, resolution = _late_metrics(now)
+    totals = in_range.aggregate(
+        total=Count("*"), first_response_total=count_where(first_response), resolution_total=count_where(resolution)
     )
-    top = list(counted.values(*_OWN_VALUES, "total", "first_response_total", "resolution_total")[:limit])
-    names = {}
-    if top:
-        names = {
-            row.pop("id"): row
-            for row in Ticket.objects.filter(pk__in=[row["id"] for row in top]).values("id", *_NAMES).order_by()
-        }
-    first = top[0] if top else {"total": 0, "first_response_total": 0, "resolution_total": 0}
+    top: Any = []
+    if totals["total"]:
+        # The expressions are built once and serve both the choice of the rows (the subquery, passed
+        # as SQL: a queryset there would have Django build them again) and the rows themselves.
+        late = _with_lateness(tickets, now)
+        most_late = _breached_in_range(late, params, now).values("id")[:limit].query.sql_with_params()
+        # Django's own SQL for the subquery, its values passed apart as parameters.
+        top = late.filter(pk__in=RawSQL(*most_late)).values(*_OWN_VALUES, *_NAMES)  # noqa: S611
     return {
-        "count": first["total"],
+        "count": totals["total"],
         "limit": limit,
-        "truncated": first["total"] > limit,
-        "totals": {"first_response": first["first_response_total"], "resolution": first["resolution_total"]},
-        "results": [_row(values | names[values["id"]]) for values in top],
+        "truncated": totals["total"] > limit,
+        "totals": {"first_response": totals["first_response_total"], "resolution": totals["resolution_total"]},
+        "results": [_row(values) for values in top],
     }
 
 

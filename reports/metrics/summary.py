@@ -19,7 +19,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from reports.metrics.durations import mean_and_median
 from reports.metrics.expressions import count_where, in_range
-from reports.metrics.sla import RESOLUTION_COUNTS, compliance, percent, stopped_in
+from reports.metrics.sla import RESOLUTION_COUNTS, RESOLVED_COUNT, compliance, percent, stopped_in
 from reports.params import ReportParams
 from tickets import workflow
 from tickets.choices import PRIORITY_RANK, Priority, Status
@@ -30,7 +30,7 @@ COLUMNS = ("metric", "value")
 
 
 def dashboard(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
-    """All the figures in 8 queries, whatever the number of tickets, each reading one index range."""
+    """All the figures in 7 queries, whatever the number of tickets, each reading one index range."""
     created = {
         (status, priority): count
         for status, priority, count in tickets.filter(in_range("created_at", params))
@@ -43,14 +43,17 @@ def dashboard(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) ->
         overdue=count_where(sla_breached_condition(now)),
     )
     first_response = mean_and_median(tickets.filter(in_range("first_responded_at", params)), "first_response_minutes")
-    resolution = mean_and_median(stopped_in(tickets, params), "resolution_minutes", **RESOLUTION_COUNTS)
+    resolution = mean_and_median(
+        stopped_in(tickets, params), "resolution_minutes", **RESOLUTION_COUNTS, **RESOLVED_COUNT
+    )
+    resolved = resolution.pop("resolved")
     stopped = {(): {name: resolution.pop(name) for name in RESOLUTION_COUNTS}}
     judged = compliance(tickets, params, now, (), stopped=stopped)[()]
     ratings = SatisfactionRating.objects.filter(in_range("created_at", params), ticket__in=tickets.values("pk"))
     rating = ratings.aggregate(mean=Avg("score"), count=Count("pk"))
     figures = {
         "created": sum(created.values()),
-        "resolved": tickets.filter(in_range("resolved_at", params)).count(),
+        "resolved": resolved,
         "unassigned": now_state["unassigned"],
         "overdue": now_state["overdue"],
         "by_status": {

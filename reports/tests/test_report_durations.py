@@ -47,3 +47,34 @@ def test_extra_aggregates_share_the_query_and_an_empty_set_gives_zeros():
     # 4 10 30 -> median 10, mean 44 / 3; the extra count sees every ticket, measured or not.
     assert figures == {"count": 3, "mean": round(44 / 3, 1), "median": 10, "low": 3}
     assert mean_and_median(Ticket.objects.none(), "resolution_minutes") == {"count": 0, "mean": None, "median": None}
+
+
+def test_per_agent_figures_are_each_agents_own_whatever_the_scope_and_filters(agent, other_agent, team_lead, team):
+    """Per agent (on PostgreSQL one agent's index range at a time): the figures a GROUP BY gives, worked by hand."""
+    march, april = datetime(2026, 3, 10, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)
+    for minutes, who, when, priority in [
+        (10, agent, march, "low"),
+        (40, agent, march, "low"),
+        (25, agent, march, "high"),
+        (70, agent, april, "low"),  # out of the range below
+        (3, other_agent, march, "low"),
+        (8, other_agent, march, "low"),
+        (None, team_lead, march, "low"),  # a ticket, nothing measured: a row of zeros, as GROUP BY has it
+        (99, None, march, "low"),  # nobody's: no row
+    ]:
+        make(when, priority=priority, assignee=who, team=team if who == agent else None, resolution_minutes=minutes)
+    in_march = Ticket.objects.filter(created_at__lt=datetime(2026, 4, 1, tzinfo=UTC))
+    extra = {"lows": Count("pk", filter=Q(priority="low")), "all": Count("pk")}
+
+    figures = summarize(in_march.filter(assignee__isnull=False), "resolution_minutes", ("assignee_id",), **extra)
+
+    assert figures == {
+        (agent.pk,): {"count": 3, "mean": 25.0, "median": 25, "lows": 2, "all": 3},  # 10 25 40
+        (other_agent.pk,): {"count": 2, "mean": 5.5, "median": 5.5, "lows": 2, "all": 2},  # (3 + 8) / 2
+        (team_lead.pk,): {"count": 0, "mean": None, "median": None, "lows": 1, "all": 1},
+    }
+    # A scope and a filter narrow each agent's tickets; an agent left with none has no row.
+    narrowed = summarize(
+        in_march.filter(team=team, priority="low"), "resolution_minutes", ("assignee_id",), all=Count("pk")
+    )
+    assert narrowed == {(agent.pk,): {"count": 2, "mean": 25.0, "median": 25.0, "all": 2}}  # 10 40

@@ -18,6 +18,21 @@ from tickets.workflow import ACTIVE_STATUSES
 # What every report index carries after its instant: scope, filters and report groups.
 _REPORT_KEYS = ["priority", "team", "category", "assignee", "sla_policy"]
 _ACTIVE = models.Q(status__in=sorted(ACTIVE_STATUSES))
+# What a violation's lateness and order are computed from (reports/metrics/sla_violations.py),
+# besides the policy that _REPORT_KEYS holds.
+_VIOLATION_COLUMNS = [
+    "id",
+    "sla_breached",
+    "sla_breaches_at",
+    "sla_first_response_minutes",
+    "first_response_due_at",
+    "first_response_breached",
+    "first_response_stopped_at",
+    "sla_resolution_minutes",
+    "resolution_due_at",
+    "resolution_breached",
+    "stopped_at",
+]
 
 
 # The SLA rule in SQL, the same as ``Clock`` and ``sla_state()`` in tickets/sla.py say it in
@@ -295,9 +310,12 @@ class Ticket(models.Model):
                 fields=["first_response_due_at", *_REPORT_KEYS, "first_response_stopped_at", "first_response_breached"],
                 name="ticket_fr_due_idx",
             ),
+            # With resolved_at, so the tickets resolved in a range are counted in the same scan
+            # (resolved in the range = stopped in it with a resolved_at).
             models.Index(
                 fields=["stopped_at", *_REPORT_KEYS, "resolution_minutes", "resolution_met"],
-                name="ticket_report_stopped_idx",
+                include=["resolved_at"],
+                name="ticket_report_stop_idx",
             ),
             # Active tickets: what the reports count of the work open now (aging, unassigned, overdue).
             models.Index(
@@ -327,6 +345,29 @@ class Ticket(models.Model):
                 fields=["resolution_at_risk_at"],
                 condition=RESOLUTION_UNMET & models.Q(resolution_at_risk=False, resolution_breached=False),
                 name="ticket_res_risk_unrecorded_idx",
+            ),
+            # Per agent, the clocks that stopped, each agent's in time order: the agents report
+            # reads one agent's range at a time for its medians (reports/metrics/durations.py).
+            models.Index(
+                fields=["assignee", "first_responded_at"],
+                include=["first_response_minutes", *_REPORT_KEYS[:3]],
+                condition=models.Q(assignee__isnull=False, first_responded_at__isnull=False),
+                name="ticket_agent_fr_idx",
+            ),
+            models.Index(
+                fields=["assignee", "stopped_at"],
+                include=["resolution_minutes", "resolution_met", "resolved_at", *_REPORT_KEYS[:3]],
+                condition=models.Q(assignee__isnull=False, stopped_at__isnull=False),
+                name="ticket_agent_stop_idx",
+            ),
+            # Tickets that are or may become breached (sla_breached_condition, whatever now), by
+            # creation, with what the violations report computes lateness from: its totals and
+            # its most late rows are read from this index alone, never from the wide rows.
+            models.Index(
+                fields=["created_at"],
+                include=[*_VIOLATION_COLUMNS, *_REPORT_KEYS],
+                condition=models.Q(sla_breached=True) | models.Q(sla_breaches_at__isnull=False),
+                name="ticket_report_violations_idx",
             ),
             # Active tickets whose resolution breach was recorded: few, judged by their due time.
             models.Index(
