@@ -17,10 +17,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -135,25 +136,73 @@ def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]],
         ticket = event.ticket
         emailed = wants_email and bool(user.email)
         rows.append(
-            Notification(
-                recipient=user,
-                ticket=ticket,
-                event=event,
+            _Row(
+                recipient_id=user.pk,
+                ticket_id=ticket.pk,
+                event_id=event.pk,
                 kind=kind,
                 title=f"[{ticket.number}] {NotificationKind(kind).label}: {ticket.subject}"[:255],
                 body=_summary(kind, event),
                 in_app=wants_app,
                 email_status=EmailStatus.PENDING if emailed and sending else EmailStatus.SKIPPED,
                 email_error="" if sending or not emailed else OFF_REASON,
+                email_attempts=0,
                 created_at=event.created_at,
             )
         )
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    live.send(f"user:{row.recipient.pk}" for row in rows if row.in_app)
-    event_ids = sorted({row.event.pk for row in rows if row.email_status == EmailStatus.PENDING})
+    _insert(rows)
+    live.send(f"user:{row.recipient_id}" for row in rows if row.in_app)
+    event_ids = sorted({row.event_id for row in rows if row.email_status == EmailStatus.PENDING})
     if event_ids:
         transaction.on_commit(lambda: enqueue_pending(event_ids=event_ids))
     return len(rows)
+
+
+class _Row(NamedTuple):
+    """A notification to write: every column without a NULL (read_at, claimed and sent stay NULL)."""
+
+    recipient_id: int
+    ticket_id: int
+    event_id: int
+    kind: str
+    title: str
+    body: str
+    in_app: bool
+    email_status: str
+    email_error: str
+    email_attempts: int
+    created_at: datetime
+
+
+# Rows per INSERT: 11 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
+_INSERT_BATCH = 1000
+
+
+def _insert(rows: list[_Row]) -> None:
+    """The rows in one INSERT per batch, a row already there for its recipient, kind and event left as it is.
+
+    Written out rather than through bulk_create: a new ticket outside every team alerts every staff
+    member who may see it, and making and preparing a model per row cost most of a ticket's creation
+    (4 ms of 20 for 51 rows, issue 17).
+    """
+    ops = connection.ops
+    table = ops.quote_name(Notification._meta.db_table)
+    columns = ", ".join(ops.quote_name(name) for name in _Row._fields)
+    one = "(" + ", ".join(["%s"] * len(_Row._fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _INSERT_BATCH):
+            batch = rows[start : start + _INSERT_BATCH]
+            values = ", ".join([one] * len(batch))
+            params = [
+                value
+                for row in batch
+                for value in row._replace(created_at=ops.adapt_datetimefield_value(row.created_at))
+            ]
+            # Our own table and column names; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING",  # noqa: S608
+                params,
+            )
 
 
 def _summary(kind: str, event: TicketEvent) -> str:

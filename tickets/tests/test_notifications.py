@@ -204,3 +204,23 @@ class TestInAppApi:
             format="json",
         )
         assert {p["kind"]: p["email"] for p in changed.json()}["public_reply"] is False
+
+
+def test_rows_written_at_once_read_back_as_the_orm_writes_them(customer, agent, team):
+    """notify_many writes its rows in one INSERT: the same instants, and once per recipient, kind and event."""
+    from tickets.services.notifications import notify_many
+
+    ticket = services.ticket_create(actor=agent, requester=customer, subject="Instants", category=category(), team=team)
+    event = ticket.events.get(kind="created")
+    row = Notification.objects.get(recipient=customer, event=event)
+    assert row.created_at == event.created_at
+    assert (row.title, row.email_attempts, row.read_at) == (f"[{ticket.number}] Ticket created: Instants", 0, None)
+    later = Notification.objects.create(
+        recipient=customer, ticket=ticket, kind=NotificationKind.PUBLIC_REPLY, title="Later",
+        created_at=event.created_at + timezone.timedelta(microseconds=1),
+    )  # fmt: skip
+    assert list(Notification.objects.filter(recipient=customer).values_list("pk", flat=True)) == [later.pk, row.pk]
+    assert Notification.objects.filter(created_at=event.created_at, recipient=customer).get() == row
+    before = Notification.objects.count()
+    assert notify_many([(event, NotificationKind.TICKET_CREATED, [customer])]) == 1  # asked for, not written twice
+    assert Notification.objects.count() == before
