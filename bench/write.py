@@ -49,6 +49,17 @@ def write_results(results: dict[int, dict], path: Path) -> None:
     plot = _plot(results, path.with_suffix(".png"))
     if plot:
         lines += ["", f"![p50 against desk size]({plot.name})"]
+    others = [
+        f"[{name}]({name}) ({what})"
+        for name, what in (
+            ("BENCHMARKS-compare.md", "`make bench-compare`: beside django-helpdesk on the same tickets"),
+            ("BENCHMARKS-load.md", "`make bench-load`: requests per second and p99 under a mixed load"),
+        )
+        if (path.parent / name).exists()
+    ]
+    if others:
+        lines += ["", "Also: " + "; ".join(others) + ". The CSV export and the SLA sweep are measured by"
+                  " `python -m bench csv` and `python -m bench sweep` (README, *Benchmark*)."]  # fmt: skip
     path.write_text("\n".join(lines) + "\n")
 
 

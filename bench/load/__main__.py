@@ -142,7 +142,8 @@ def _markdown(rows: list[dict], options: argparse.Namespace, database: str, wait
         "",
         f"Written by `make bench-load` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({os.cpu_count()} cores shared"
         f" by the server, PostgreSQL and the load generator). `bin/serve web` (gunicorn, {options.workers} uvicorn"
-        f" workers, `DB_CONN_MAX_AGE=0`) on `{name}`; locust 2.47.0 headless on 127.0.0.1 with {options.users}"
+        f" workers, each with its pool of at most 8 PostgreSQL connections) on `{name}`; locust 2.47.0 headless on"
+        f" 127.0.0.1 with {options.users}"
         f" agents (spawned {options.spawn_rate:g}/s) for {options.run_time} s, each waiting {wait[0]:g}-{wait[1]:g} s"
         f" between requests, signed in by JWT. Mix (weights): {mix}. Percentiles from locust's histogram (rounded"
         " to 2 significant figures above 100 ms); requests per second over the whole run, first request to last.",

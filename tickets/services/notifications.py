@@ -101,35 +101,40 @@ def notify(
     return notify_many([(event, kind, others)], email=email)
 
 
-def notify_many(items: Iterable[tuple[TicketEvent, str, Iterable[User | None]]], *, email: bool = True) -> int:
+# What notify_many is given: an event, the kind of notification and its recipients, and optionally
+# False for an in-app alert only (``email=False`` of ``notify``).
+Notice = tuple[TicketEvent, str, Iterable[User | None]] | tuple[TicketEvent, str, Iterable[User | None], bool]
+
+
+def notify_many(items: Iterable[Notice], *, email: bool = True) -> int:
     """``notify`` for many events at once: one preference query and one insert, whatever the count.
 
+    A recipient named twice for the same event and kind is told once, as the first item says.
     Open pages of the recipients hear of their in-app rows once the transaction commits (``helpdesk.live``).
     """
     muted = _muted.get()
     if muted == "everyone":
         return 0
-    wanted = []
-    for event, kind, recipients in items:
-        people = {
-            user.pk: user
-            for user in recipients
-            if user is not None and user.is_active and not (muted == "customers" and not user.is_staff_role)
-        }
-        wanted += [(event, kind, user) for user in people.values()]
+    wanted: dict[tuple[int, str, int], tuple[TicketEvent, str, User, bool]] = {}
+    for event, kind, recipients, *emailed in items:
+        for user in recipients:
+            if user is None or not user.is_active or (muted == "customers" and not user.is_staff_role):
+                continue
+            wanted.setdefault((event.pk, kind, user.pk), (event, kind, user, email and all(emailed)))
     if not wanted:
         return 0
     preferences = {
         (p.user_id, p.kind): p
         for p in NotificationPreference.objects.filter(
-            user_id__in={user.pk for _, _, user in wanted}, kind__in={kind for _, kind, _ in wanted}
+            user_id__in={user.pk for _, _, user, _ in wanted.values()},
+            kind__in={kind for _, kind, _, _ in wanted.values()},
         )
     }
     rows = []
     sending = settings.NOTIFICATIONS_ENABLED
-    for event, kind, user in wanted:
+    for event, kind, user, by_email in wanted.values():
         preference = preferences.get((user.pk, kind))
-        wants_email = email and (preference.email if preference else True)
+        wants_email = by_email and (preference.email if preference else True)
         wants_app = preference.in_app if preference else True
         if not (wants_email or wants_app):
             continue

@@ -16,7 +16,7 @@ from tickets.choices import Channel, Environment, ImpactLevel, Priority, parse_c
 from tickets.models import Category, EventKind, NotificationKind, Tag, Ticket
 from tickets.selectors import staff_who_may_see
 from tickets.services.common import lock_ticket, record, touch
-from tickets.services.notifications import notify
+from tickets.services.notifications import Notice, notify, notify_many
 from tickets.services.numbering import ticket_number_next
 from tickets.services.routing import auto_assign
 from tickets.services.sla import sla_apply
@@ -147,12 +147,13 @@ def ticket_create(
         ticket.tags.add(*_tags(tags))  # a new ticket has none yet: nothing to read or remove
         created = record(ticket, EventKind.CREATED, actor=actor, now=now, new=ticket.number, channel=ticket.channel)
         team_members = list(team.members.all()) if team is not None else []
-        notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=[requester])
-        notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=team_members, exclude=actor)
+        others = [user for user in team_members if user.pk != actor.pk]
+        notices: list[Notice] = [(created, NotificationKind.TICKET_CREATED, [requester, *others])]
         if team is None and assignee is None:
             # No team's queue: the staff who may see it hear in the app (a live alert), not by email.
-            staff = staff_who_may_see(ticket)
-            notify(event=created, kind=NotificationKind.TICKET_CREATED, recipients=staff, exclude=actor, email=False)
+            staff = [user for user in staff_who_may_see(ticket) if user.pk != actor.pk]
+            notices.append((created, NotificationKind.TICKET_CREATED, staff, False))
+        notify_many(notices)
         if assignee is not None:
             ticket.assignee = assignee
             event = record(ticket, EventKind.ASSIGNED, actor=actor, now=now, field="assignee", new=assignee.email)
