@@ -13,7 +13,7 @@ from accounts.roles import STAFF_ROLES, Role
 from tickets import workflow
 from tickets.access import can_see_internal, can_view_ticket, visibility_filter
 from tickets.models import Attachment, Category, Comment, SLAPolicy, Ticket, TicketEvent
-from tickets.models.ticket import FIRST_RESPONSE_CLOCK, FIRST_RESPONSE_UNMET, RESOLUTION_CLOCK, RESOLUTION_UNMET
+from tickets.models.conditions import FIRST_RESPONSE_CLOCK, FIRST_RESPONSE_UNMET, RESOLUTION_CLOCK, RESOLUTION_UNMET
 from tickets.sla import SlaState
 
 # What a ticket's pages show beside it, each read by id (``prefetch_related_objects`` for one ticket).

@@ -32,7 +32,7 @@ from rest_framework import serializers
 from reports.metrics.expressions import WholeMinutes, count_where
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from tickets.models import Ticket
-from tickets.models.ticket import FIRST_RESPONSE_CLOCK, RESOLUTION_CLOCK
+from tickets.models.conditions import FIRST_RESPONSE_CLOCK, RESOLUTION_CLOCK
 from tickets.selectors import sla_breached_condition
 
 DEFAULT_LIMIT = 100

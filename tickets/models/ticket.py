@@ -12,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.choices import PRIORITY_RANK, Channel, Environment, ImpactLevel, Priority, Status
 from tickets.models.clocks import Fields, first_response_clock_of, resolution_clock_of, sla_state_of
+from tickets.models.conditions import (
+    BREACHED,
+    FIRST_RESPONSE_UNMET,
+    RESOLUTION_UNMET,
+    earlier_due,
+)
 from tickets.sla import Clock, SlaState
 from tickets.workflow import ACTIVE_STATUSES
 
@@ -33,57 +39,6 @@ _VIOLATION_COLUMNS = [
     "resolution_breached",
     "stopped_at",
 ]
-
-
-# The SLA rule in SQL, the same as ``Clock`` and ``sla_state()`` in tickets/sla.py say it in
-# Python (reports/tests/test_sla_conditions.py holds them together): the generated columns
-# below, the sweep, the queue and the reports all build on these conditions.
-# A clock exists only with a policy and a positive target (and, for first response, a due time).
-HAS_POLICY = models.Q(sla_policy__isnull=False)
-FIRST_RESPONSE_CLOCK = HAS_POLICY & models.Q(
-    sla_first_response_minutes__isnull=False, sla_first_response_minutes__gt=0, first_response_due_at__isnull=False
-)
-RESOLUTION_CLOCK = HAS_POLICY & models.Q(sla_resolution_minutes__isnull=False, sla_resolution_minutes__gt=0)
-# Where each clock stopped: first response at ``first_response_stopped_at`` (the first public
-# staff reply, or resolving or closing before one); resolution at ``resolved_at``, or at
-# ``closed_at`` for a ticket closed without being resolved (the ``stopped_at`` column, which
-# another generated column may not read).
-_RESOLUTION_STOPPED_LATE = models.Q(
-    resolved_at__isnull=False, resolution_due_at__isnull=False, resolved_at__gt=models.F("resolution_due_at")
-) | models.Q(
-    resolved_at__isnull=True,
-    closed_at__isnull=False,
-    resolution_due_at__isnull=False,
-    closed_at__gt=models.F("resolution_due_at"),
-)
-# Breached whatever the time: recorded, or stopped after the due time.
-_BREACHED = (
-    FIRST_RESPONSE_CLOCK
-    & (
-        models.Q(first_response_breached=True)
-        | models.Q(
-            first_response_stopped_at__isnull=False, first_response_stopped_at__gt=models.F("first_response_due_at")
-        )
-    )
-) | (RESOLUTION_CLOCK & (models.Q(resolution_breached=True) | _RESOLUTION_STOPPED_LATE))
-# Clocks not stopped and with a due time: they breach once it passes, and are at risk from
-# their at-risk instant (a paused resolution clock has neither).
-FIRST_RESPONSE_UNMET = FIRST_RESPONSE_CLOCK & models.Q(first_response_stopped_at__isnull=True)
-RESOLUTION_UNMET = RESOLUTION_CLOCK & models.Q(
-    resolution_due_at__isnull=False, resolved_at__isnull=True, closed_at__isnull=True
-)
-
-
-def _earlier_due(first_response: models.Q, resolution: models.Q) -> models.Case:
-    """The earlier of the two due times among the clocks the conditions select; NULL for neither."""
-    return models.Case(
-        models.When(
-            first_response & resolution & models.Q(resolution_due_at__lt=models.F("first_response_due_at")),
-            then=models.F("resolution_due_at"),
-        ),
-        models.When(first_response, then=models.F("first_response_due_at")),
-        models.When(resolution, then=models.F("resolution_due_at")),
-    )
 
 
 def _in(field: str, values: list[str], *, blank: bool = False) -> models.Q:
@@ -261,19 +216,19 @@ class Ticket(models.Model):
     # (tickets.selectors.sla_breached_condition): both kept by the database, so counting the
     # breached tickets reads one index.
     sla_breached = models.GeneratedField(
-        expression=models.Case(models.When(_BREACHED, then=models.Value(True)), default=models.Value(False)),
+        expression=models.Case(models.When(BREACHED, then=models.Value(True)), default=models.Value(False)),
         output_field=models.BooleanField(),
         db_persist=True,
     )
     sla_breaches_at = models.GeneratedField(
-        expression=_earlier_due(FIRST_RESPONSE_UNMET, RESOLUTION_UNMET),
+        expression=earlier_due(FIRST_RESPONSE_UNMET, RESOLUTION_UNMET),
         output_field=models.DateTimeField(),
         db_persist=True,
     )
     # The same instant as ``sla_breaches_at`` (the next due time of a clock still running),
     # kept as its own column because the queue's index orders by it.
     queue_due = models.GeneratedField(
-        expression=_earlier_due(FIRST_RESPONSE_UNMET, RESOLUTION_UNMET),
+        expression=earlier_due(FIRST_RESPONSE_UNMET, RESOLUTION_UNMET),
         output_field=models.DateTimeField(),
         db_persist=True,
     )

@@ -19,7 +19,7 @@ from tickets import workflow
 from tickets.changes import note_tickets_changed
 from tickets.choices import Priority, Status
 from tickets.models import EventKind, NotificationKind, Ticket, TicketEvent
-from tickets.models.ticket import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
+from tickets.models.conditions import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 from tickets.services.common import record, touch
 from tickets.services.notifications import notify_many
 from tickets.services.sla import breach_watchers, clock_metadata, sla_apply, sla_policies_remembered, tells_lead
