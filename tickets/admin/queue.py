@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_access import is_admin, is_staff
 from tickets import access
-from tickets.admin import actions, console
+from tickets.admin import actions, console, saved_views
 from tickets.admin.display import countdown, owner_cell, priority_badge, relative_time, status_badge, ticket_cell
 from tickets.admin.filters import AssigneeFilter, QuickViewFilter, SlaStateFilter, TagFilter
 from tickets.admin.tabs import queue_tabs
@@ -165,6 +165,10 @@ class TicketAdmin(admin.ModelAdmin):
             "is_nav_sidebar_enabled": False,
         }
         return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        # Before the admin's own: its "<path:object_id>/" would take "views/save/" for a ticket.
+        return saved_views.urls(self.admin_site) + super().get_urls()
 
     # -- a ticket's own pages: the console
 

@@ -7,6 +7,7 @@ from tickets.models.satisfaction import SatisfactionRating
 from tickets.models.sla import BusinessCalendar, Holiday, SLAPolicy, SLATarget, WorkingHours
 from tickets.models.taxonomy import Category, Tag
 from tickets.models.ticket import Ticket, TicketCounter
+from tickets.models.views import SavedView
 
 __all__ = [
     "CannedResponse",
@@ -26,6 +27,7 @@ __all__ = [
     "GuestLink",
     "SLAPolicy",
     "SatisfactionRating",
+    "SavedView",
     "ScanStatus",
     "SLATarget",
     "Tag",

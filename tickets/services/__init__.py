@@ -14,6 +14,7 @@ from tickets.services.satisfaction import ticket_rate
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
 from tickets.services.sweep import sla_sweep
 from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
+from tickets.services.views import saved_view_create, saved_view_delete, saved_view_rename
 
 __all__ = [
     "attachment_add",
@@ -26,6 +27,9 @@ __all__ = [
     "guest_link_revoke",
     "guest_link_url",
     "guest_ticket_create",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
     "sla_sweep",
     "ticket_assign",
     "ticket_close",
