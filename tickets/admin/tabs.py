@@ -1,4 +1,4 @@
-"""The tabs above the queue: the views, and a tab per status with its count.
+"""The tabs above the queue: the views, a tab per status with its count, and the user's saved views.
 
 The counts are one query whatever the number of tabs, and bounded: each status is counted up
 to the queue's counting limit (``BoundedPaginator.LIMIT``) through ``ticket_status_rank_idx``, so
@@ -19,7 +19,7 @@ from tickets.admin.display import status_label
 from tickets.admin.filters import QuickViewFilter
 from tickets.choices import Status
 from tickets.models import SavedView
-from tickets.models.views import normalized_query
+from tickets.models.views import PLACES, normalized_query
 
 # The status tabs, in the order work flows through them.
 COUNTED = [s for s in workflow.ORDER if s in workflow.ACTIVE_STATUSES]
@@ -85,8 +85,15 @@ def queue_tabs(request, queryset: QuerySet, limit: int) -> dict[str, list[Tab]]:
         )
         for value in [*COUNTED, *UNCOUNTED]
     ]
-    here, _unknown = normalized_query(request.GET.urlencode())
-    return {"views": views, "statuses": statuses, "saved": saved_tabs(request, here), "here": here}
+    here, unknown = normalized_query(request.GET.urlencode())
+    return {
+        "views": views,
+        "statuses": statuses,
+        "saved": saved_tabs(request, here),
+        "here": here,
+        # Filters of this page a saved view would not keep (a dashboard's "created today"): said so.
+        "unsaved": [name for name in unknown if name not in PLACES],
+    }
 
 
 def saved_tabs(request, here: str) -> list[SavedTab]:

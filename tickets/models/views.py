@@ -9,15 +9,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # The queue's own parameters a saved view may hold: the filters, the search, the ordering and
-# the view tab. Anything else (the page, "show all", a popup flag) is not part of a view.
+# the view tab (and the dashboard's status__in and assignee__isnull). Anything else is not part
+# of a view: the page, "show all", and the dashboard's dates ("created today"), which would freeze.
 QUERY_PARAMETERS = frozenset(
     {
         "view",
         "status__exact",
+        "status__in",
         "priority__exact",
         "team__id__exact",
         "team__isnull",
         "assignee",
+        "assignee__isnull",
         "category__id__exact",
         "tag",
         "sla",
@@ -25,6 +28,8 @@ QUERY_PARAMETERS = frozenset(
         "o",
     }
 )
+# Where the queue is, not what it shows: left out of a view without a word.
+PLACES = frozenset({"p", "all", "e"})
 QUERY_MAX_LENGTH = 500
 NAME_MAX_LENGTH = 60
 # An agent's tabs fit on one line; past this they would be a list nobody reads.

@@ -213,3 +213,14 @@ class TestQueries:
         eight = self.queue_queries(client)
         assert len(eight) == len(none)
         assert sum('"tickets_savedview"' in sql for sql in eight) == 1
+
+
+class TestDashboardLinks:
+    def test_a_dashboard_link_saves_its_statuses_and_says_which_dates_it_drops(self, client, agent, desk):
+        client.force_login(agent)
+        response = client.get(QUEUE, {"status__in": "new,open", "created_at__date": "2026-12-04", "p": "1"})
+        assert response.context["tabs"]["here"] == "status__in=new%2Copen"
+        assert response.context["tabs"]["unsaved"] == ["created_at__date"]
+        assert "Not kept in a saved view: created_at__date" in response.content.decode()
+        client.post(SAVE, {"name": "New and open", "query": response.context["tabs"]["here"]})
+        assert listed(client.get(QUEUE + SavedView.objects.get().url)) == ["Printer jam", "VPN down"]
