@@ -44,6 +44,7 @@ def _answer(name: str, query: dict[str, str], scope) -> dict[str, Any]:
 
 def _answers(query: dict[str, str], bucket: str, scope) -> dict[str, Any]:
     return {
+        "dashboard": _answer("dashboard", query, scope),
         "volume": _answer("tickets", {**query, "bucket": bucket}, scope),
         "sla": _answer("sla", query, scope),
         "aging": _answer("aging", query, scope),

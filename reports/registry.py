@@ -45,7 +45,7 @@ from tickets.changes import tickets_changed_version
 from tickets.models import Ticket
 
 # Bump when an answer's shape changes, so no cached answer of the old shape is served.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 Compute = Callable[[QuerySet[Ticket], ReportParams, datetime], dict[str, Any]]
 Stream = Callable[[QuerySet[Ticket], ReportParams, datetime], Iterator[dict[str, Any]]]

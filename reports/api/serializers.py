@@ -134,6 +134,7 @@ class DurationSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Clocks stopped in the range with a stored duration.")
     mean = serializers.FloatField(allow_null=True, help_text="Minutes of the policy's business time.")
     median = serializers.FloatField(allow_null=True, help_text="Minutes of the policy's business time.")
+    p90 = serializers.FloatField(allow_null=True, help_text="90th percentile, minutes of the policy's business time.")
 
 
 class ComplianceSerializer(serializers.Serializer):
@@ -145,6 +146,7 @@ class ComplianceSerializer(serializers.Serializer):
 class SatisfactionSerializer(serializers.Serializer):
     mean = serializers.FloatField(allow_null=True, help_text="Mean score, 1 to 5.")
     count = serializers.IntegerField()
+    good_percent = serializers.FloatField(allow_null=True, help_text="Share of the ratings that were 4 or 5, %.")
 
 
 class MetricRowSerializer(serializers.Serializer):
@@ -164,6 +166,7 @@ class DashboardReportSerializer(ReportFrameSerializer):
     resolution = DurationSerializer()
     sla_compliance = ComplianceSerializer()
     satisfaction = SatisfactionSerializer()
+    reopened = serializers.IntegerField(help_text="Tickets reopened in the range, each once.")
     results = MetricRowSerializer(many=True)
 
 
@@ -179,6 +182,9 @@ class AgentRowSerializer(serializers.Serializer):
     reopen_rate = serializers.FloatField(allow_null=True)
     satisfaction = serializers.FloatField(allow_null=True)
     ratings = serializers.IntegerField()
+    p90_first_response = serializers.FloatField(allow_null=True)
+    p90_resolution = serializers.FloatField(allow_null=True)
+    good_percent = serializers.FloatField(allow_null=True, help_text="Share of the ratings that were 4 or 5, %.")
 
 
 class AgentsReportSerializer(ReportFrameSerializer):

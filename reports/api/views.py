@@ -107,8 +107,9 @@ class VolumeReportView(ReportView):
 @_documented(
     "Dashboard: the day's figures",
     "Tickets created and resolved in [from, to) with their current status and priority; unassigned and overdue "
-    "tickets now; mean and median first-response and resolution times in minutes of the policy's business time "
-    "(clocks stopped in the range); SLA compliance (judged as the sla report judges); mean satisfaction.",
+    "tickets now; mean, median and 90th-percentile first-response and resolution times in minutes of the policy's "
+    "business time (clocks stopped in the range); SLA compliance (judged as the sla report judges); mean "
+    "satisfaction and CSAT (share of ratings of 4 or 5); tickets reopened in the range (each once).",
     serializers.DashboardReportSerializer,
     "dashboard",
 )
@@ -118,9 +119,9 @@ class DashboardReportView(ReportView):
 
 @_documented(
     "Agents: each agent's figures",
-    "Per current assignee: tickets assigned (created in the range) and resolved, median first response and "
-    "resolution (business minutes), SLA %, reopen rate and satisfaction. An agent sees their own row, a team "
-    "lead their teams'.",
+    "Per current assignee: tickets assigned (created in the range) and resolved, median and 90th-percentile first "
+    "response and resolution (business minutes), SLA %, reopen rate, satisfaction and CSAT. An agent sees their "
+    "own row, a team lead their teams'.",
     serializers.AgentsReportSerializer,
     "agents",
 )

@@ -4,11 +4,13 @@ Per agent (the ticket's current assignee):
 
 - ``assigned``: tickets created in the range; ``resolved``: tickets resolved in the range.
 - ``median_first_response`` / ``median_resolution``: minutes of the policy's business time
-  over the clocks that stopped in the range (as the ``dashboard`` counts them).
+  over the clocks that stopped in the range (as the ``dashboard`` counts them); ``p90_first_response``
+  / ``p90_resolution``: their 90th percentiles, from the same queries.
 - ``sla_percent``: both clocks judged as the ``sla`` report judges them, met / judged.
 - ``reopen_rate``: of the tickets resolved in the range or reopened in it (each ticket once),
   the share that was reopened in the range, in percent.
-- ``satisfaction``: the mean score of the ratings given in the range, and how many.
+- ``satisfaction``: the mean score of the ratings given in the range, and how many; ``good_percent``:
+  the share of them that were good (4 or 5 of 5).
 
 Agents without any figure in the range are left out; the scope decides whose rows a caller
 sees (an agent: their own; a team lead: their teams').
@@ -25,6 +27,7 @@ from accounts.models import User
 from reports.metrics.durations import summarize
 from reports.metrics.expressions import grouped, in_range
 from reports.metrics.sla import RESOLUTION_COUNTS, RESOLVED_COUNT, compliance, percent, stopped_in
+from reports.metrics.summary import GOOD_RATING
 from reports.params import ReportParams
 from tickets.models import EventKind, SatisfactionRating, Ticket, TicketEvent
 
@@ -40,6 +43,9 @@ COLUMNS = (
     "reopen_rate",
     "satisfaction",
     "ratings",
+    "p90_first_response",
+    "p90_resolution",
+    "good_percent",
 )
 BY_AGENT = ("assignee_id",)
 
@@ -73,6 +79,7 @@ def agents(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> di
         ("ticket__assignee_id",),
         mean=Avg("score"),
         count=Count("pk"),
+        good=Count("pk", filter=GOOD_RATING),
     )
     # Agents with a figure in the range: a count, a measured duration or a judged clock.
     ids = {key for key, row in judged.items() if row["fr_judged"] or row["res_judged"]}
@@ -102,6 +109,9 @@ def agents(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> di
                 "reopen_rate": percent(reopen["count"], resolved_count + reopen["count"] - reopen["also_resolved"]),
                 "satisfaction": _round(rating.get("mean"), 2),
                 "ratings": rating.get("count", 0),
+                "p90_first_response": (first.get(key) or empty).get("p90"),
+                "p90_resolution": (resolution.get(key) or empty).get("p90"),
+                "good_percent": percent(rating.get("good", 0), rating.get("count", 0)),
             }
         )
     rows.sort(key=lambda r: (-r["resolved"], -r["assigned"], r["email"]))

@@ -83,6 +83,9 @@ def test_each_agents_figures(settings, django_assert_max_num_queries):
             "reopen_rate": 33.3,  # a3 reopened, of a1 a2 a3
             "satisfaction": 4.0,
             "ratings": 2,
+            "p90_first_response": 456,  # 120 + 0.8 * (540 - 120): position 1 + 0.9 * 2 = 2.8
+            "p90_resolution": 6624,  # 1440 + 0.9 * (7200 - 1440)
+            "good_percent": 50.0,  # 5 of 5 good, 3 not
         },
         {
             "agent_id": bob.pk,
@@ -96,5 +99,8 @@ def test_each_agents_figures(settings, django_assert_max_num_queries):
             "reopen_rate": 0.0,
             "satisfaction": None,
             "ratings": 0,
+            "p90_first_response": None,
+            "p90_resolution": 300,
+            "good_percent": None,
         },
     ]

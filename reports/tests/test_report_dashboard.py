@@ -80,7 +80,7 @@ def desk(settings):
 
 
 def test_the_figures(desk, django_assert_max_num_queries):
-    # 8 on PostgreSQL; SQLite takes each of the two medians in a query of its own.
+    # 8 on PostgreSQL (the reopened count one of them); SQLite takes each of the two medians in a query of its own.
     with django_assert_max_num_queries(10):
         figures = dashboard(Ticket.objects.all(), RANGE, NOW)
     assert (figures["created"], figures["resolved"]) == (4, 2)  # A B C G created in range (D in Feb); A B resolved
@@ -90,12 +90,14 @@ def test_the_figures(desk, django_assert_max_num_queries):
         "resolved": 2, "closed": 0, "reopened": 0,
     }  # fmt: skip
     assert figures["by_priority"] == {"urgent": 0, "high": 3, "medium": 0, "low": 1}
-    # Answered in range: A 60, B 300, G 420 (D answered in February) -> mean 260, median 300.
-    assert figures["first_response"] == {"count": 3, "mean": 260.0, "median": 300}
-    # Stopped in range: A 600, B 3000, D 900 (closed 28 March) -> mean 1500, median 900.
-    assert figures["resolution"] == {"count": 3, "mean": 1500.0, "median": 900}
+    # Answered in range: A 60, B 300, G 420 (D answered in February) -> mean 260, median 300,
+    # 90th percentile at position 1 + 0.9 * 2 = 2.8: 300 + 0.8 * (420 - 300).
+    assert figures["first_response"] == {"count": 3, "mean": 260.0, "median": 300, "p90": 396}
+    # Stopped in range: A 600, B 3000, D 900 (closed 28 March) -> mean 1500, median 900, p90 900 + 0.8 * 2100.
+    assert figures["resolution"] == {"count": 3, "mean": 1500.0, "median": 900, "p90": 2580}
     # First response judged A B C G, met A G; resolution judged A B D G, met A D.
     assert figures["sla_compliance"] == {"first_response": 50.0, "resolution": 50.0, "overall": 50.0}
-    assert figures["satisfaction"] == {"mean": 3.5, "count": 2}
+    assert figures["satisfaction"] == {"mean": 3.5, "count": 2, "good_percent": 50.0}  # A 5 good, B 2 not
+    assert figures["reopened"] == 0
     rows = {row["metric"]: row["value"] for row in figures["results"]}
     assert rows["by_priority.high"] == 3 and rows["first_response.median"] == 300 and rows["created"] == 4

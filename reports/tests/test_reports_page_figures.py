@@ -1,0 +1,37 @@
+"""The reports page shows the 90th percentiles beside the medians (in words), CSAT as good ratings and reopens."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from reports.tests.helpers import make
+from tickets.choices import Status
+from tickets.models import EventKind, SatisfactionRating, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_page_shows_percentiles_csat_and_reopens(client, manager, agent):
+    day = timezone.now() - timedelta(days=2)
+    quick = make(day, Status.IN_PROGRESS, assignee=agent, first_responded_at=day, first_response_minutes=60)
+    slow = make(day, Status.IN_PROGRESS, assignee=agent, first_responded_at=day, first_response_minutes=720)
+    SatisfactionRating.objects.create(ticket=quick, score=5)
+    SatisfactionRating.objects.create(ticket=slow, score=2)
+    TicketEvent.objects.create(ticket=slow, kind=EventKind.REOPENED, created_at=day)
+    client.force_login(manager)
+
+    response = client.get(reverse("admin:reports"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = html[html.index('id="summary-table"') : html.index('id="summary-figures"')]
+    # 60 and 720 minutes: median 390 = 6 h 30 min; 90th percentile 60 + 0.9 * 660 = 654 = 10 h 54 min.
+    assert "6 h 30 min" in summary and "10 h 54 min" in summary
+    figures = html[html.index('id="summary-figures"') :]
+    assert "50.0 % good" in figures[:400] and "1 ticket reopened" in figures[:600]
+    row = response.context["answers"]["agents"]["results"][0]
+    assert (row["p90_first_response"], row["good_percent"]) == (654, 50.0)
+    agents_table = html[html.index('id="agents-table"') :]
+    assert "10 h 54 min" in agents_table and "<td>50.0</td>" in agents_table
