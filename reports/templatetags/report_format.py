@@ -16,11 +16,12 @@ def duration_text(minutes: float | int | None) -> str:
 
     Under an hour: whole minutes ("45 min"; "< 1 min" for a few seconds). Under a day: hours and
     minutes ("12 h", "1 h 30 min"). From a day on: days and whole hours ("3 d 4 h"); a day is 24
-    hours of the measured time (the policy's working time when it has a calendar). None is "—".
+    hours of the measured time (the policy's working time when it has a calendar). No figure is "—".
     """
-    if minutes is None:
+    try:
+        minutes = float(minutes)
+    except (TypeError, ValueError):  # None, or a figure the template could not find ("")
         return "—"
-    minutes = float(minutes)
     if minutes < 0:
         return "-" + duration_text(-minutes)
     if 0 < minutes < 0.5:

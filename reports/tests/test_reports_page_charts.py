@@ -35,6 +35,7 @@ def charts(response) -> dict:
     ("minutes", "text"),
     [
         (None, "—"),
+        ("", "—"),  # a figure the template could not find: never a 500
         (0, "0 min"),
         (0.2, "< 1 min"),
         (45, "45 min"),
