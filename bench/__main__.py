@@ -10,17 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import csv_export, sweep
-from bench.child import child_env
+from bench.child import BASE_URL, ROOT, child_env, desk_url, run_child, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 # Measurements of their own (``python -m bench csv``, ``python -m bench sweep``), each with a child command.
 _EXTRA_COMMANDS = {"csv": csv_export, "sweep": sweep}
 
@@ -54,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(options: argparse.Namespace) -> int:
     from bench.write import write_results
 
-    base = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    base = os.environ.get("DATABASE_URL") or BASE_URL
     if not base.startswith(("postgres://", "postgresql://")):
         print("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
         return 2
@@ -76,30 +72,22 @@ def _database_for(base: str, tickets: int) -> str:
     """The database of a desk of ``tickets``, created when missing."""
     import psycopg
 
-    parts = urlsplit(base)
-    label = f"{tickets // 1_000_000}m" if tickets % 1_000_000 == 0 else f"{tickets // 1000}k"
-    name = f"{parts.path.lstrip('/') or 'helpdesk_bench'}_{label}"
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    url = desk_url(base, tickets)
+    name = urlsplit(url).path.lstrip("/")
+    admin = urlunsplit(urlsplit(base)._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
         if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    return url
 
 
 def _measure(url: str, tickets: int, options: argparse.Namespace) -> dict:
-    env = child_env(url)
-    with tempfile.TemporaryFile() as out:
-        command = [sys.executable, "-m", "bench", "size", "--tickets", str(tickets), "--runs", str(options.runs)]
-        subprocess.run([*command, "--only", options.only], cwd=ROOT, env=env, stdout=out, check=True)  # noqa: S603
-        out.seek(0)
-        return json.loads(out.read().decode().strip().splitlines()[-1])
+    arguments = ["size", "--tickets", str(tickets), "--runs", str(options.runs), "--only", options.only]
+    return run_child(arguments, child_env(url))
 
 
 def _size(options: argparse.Namespace) -> int:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-    django.setup()
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
 

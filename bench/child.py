@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,10 +27,13 @@ def desk_url(base: str, tickets: int) -> str:
     return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/') or 'helpdesk_bench'}_{label}"))
 
 
-def child_env(url: str, **extra: str) -> dict[str, str]:
-    """The settings a measuring child runs with: production-like, no Redis, no throttles, quiet logs."""
+def child_env(url: str, *, inherit: Mapping[str, str] | None = None, **extra: str) -> dict[str, str]:
+    """The settings a measuring child runs with: production-like, no Redis, no throttles, quiet logs.
+
+    On top of ``inherit`` (this process's environment by default).
+    """
     return {
-        **os.environ,
+        **(os.environ if inherit is None else inherit),
         "DATABASE_URL": url,
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -19,16 +18,16 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench import child
+from bench.child import ROOT
 from faults import procs
 
-ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"10k": 10_000, "1m": 1_000_000}
 
 
 def desk_url(size: str) -> str:
     """The desk of ``size`` (10k, 1m) as ``make bench`` names it: DATABASE_URL's database name + ``_<size>``."""
-    parts = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
-    return parts._replace(path=f"{parts.path.rstrip('/') or '/helpdesk_bench'}_{size}").geturl()
+    return child.desk_url(os.environ.get("DATABASE_URL") or child.BASE_URL, SIZES[size])
 
 
 def desk_tickets(database_url: str) -> int:
@@ -54,24 +53,20 @@ def require_desk(database_url: str, tickets: int) -> None:
 
 
 def product_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
-    """Production settings (DEBUG off, no Redis, no SMTP) on ``database_url``, throttles out of the way."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "EMAIL_", "REDIS_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
+    """Production settings (DEBUG off, no Redis, no SMTP) on ``database_url``, throttles out of the way.
+
+    As a measuring child's (``child_env``), served on 127.0.0.1, without this shell's Django, Celery,
+    email or Redis settings.
+    """
+    shell = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "EMAIL_", "REDIS_"))}
+    return child.child_env(
+        database_url,
+        inherit=shell,
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        STATIC_MANIFEST="false",
-        REDIS_URL="",
-        ENV_FILE="",
         VAR_DIR=str(var_dir),
         EMAIL_BACKEND="file",
-        LOG_LEVEL="warning",
-        API_THROTTLE_WRITE="1000000/min",
-        API_THROTTLE_READ="1000000/min",
         **extra,
     )
-    return env
 
 
 def credentials(env: dict[str, str]) -> dict:
