@@ -31,6 +31,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -173,3 +174,27 @@ def login() -> Callable[..., None]:
         expect(page.locator("#user-tools")).to_be_visible()
 
     return sign_in
+
+
+@pytest.fixture
+def service_desk() -> SimpleNamespace:
+    """The console tests' people: Alex the agent and Liam the lead in the Service Desk team, Cara the customer.
+
+    ``service_desk.open(subject, **fields)`` opens a ticket for Cara in that team, as Liam.
+    """
+    from accounts.roles import Role
+    from accounts.tests.factories import TeamFactory, UserFactory
+    from tickets import services
+    from tickets.tests.factories import category
+
+    agent = UserFactory(email="agent@example.com", full_name="Alex Agent", role=Role.AGENT)
+    lead = UserFactory(email="lead@example.com", full_name="Liam Lead", role=Role.TEAM_LEAD)
+    customer = UserFactory(email="cara@example.com", full_name="Cara Customer", role=Role.CUSTOMER)
+    team = TeamFactory(name="Service Desk", lead=lead, members=[agent, lead])
+
+    def open_ticket(subject: str, **fields):
+        return services.ticket_create(
+            actor=lead, requester=customer, subject=subject, category=category(), team=team, **fields
+        )
+
+    return SimpleNamespace(agent=agent, lead=lead, customer=customer, team=team, open=open_ticket)

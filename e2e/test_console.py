@@ -6,33 +6,25 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from accounts.tests.factories import PASSWORD, TeamFactory, UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from tickets import services
 from tickets.choices import Status
 from tickets.models import CannedResponse, Comment, Ticket
-from tickets.tests.factories import category
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def desk():
-    agent = UserFactory(email="agent@example.com", full_name="Alex Agent", role=Role.AGENT)
-    lead = UserFactory(email="lead@example.com", full_name="Liam Lead", role=Role.TEAM_LEAD)
+def desk(service_desk):
     manager = UserFactory(email="manager@example.com", full_name="Maya Manager", role=Role.MANAGER)
-    customer = UserFactory(email="cara@example.com", full_name="Cara Customer", role=Role.CUSTOMER)
-    team = TeamFactory(name="Service Desk", lead=lead, members=[agent, lead])
     subjects = ["VPN drops every hour", "Printer on floor 3 jams", "Invoice charged twice", "Cannot log in"]
-    tickets = [
-        services.ticket_create(actor=lead, requester=customer, subject=subject, category=category(), team=team)
-        for subject in subjects
-    ]
+    tickets = [service_desk.open(subject) for subject in subjects]
     CannedResponse.objects.create(
         title="Need more information",
         body="Hello {requester_name}, could you send a screenshot for {ticket_number}? {agent_name}",
         status=Status.PENDING,
     )
-    return {"agent": agent, "manager": manager, "customer": customer, "tickets": tickets}
+    return {"agent": service_desk.agent, "manager": manager, "customer": service_desk.customer, "tickets": tickets}
 
 
 def test_an_agent_works_the_queue_and_a_ticket(page, live_server, login, screenshot, desk):

@@ -5,8 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.roles import Role
-from accounts.tests.factories import PASSWORD, TeamFactory, UserFactory
+from accounts.tests.factories import PASSWORD
 from tickets import services
 from tickets.tests.factories import category
 
@@ -14,20 +13,14 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def desk():
-    agent = UserFactory(email="agent@example.com", full_name="Alex Agent", role=Role.AGENT)
-    lead = UserFactory(email="lead@example.com", full_name="Liam Lead", role=Role.TEAM_LEAD)
-    customer = UserFactory(email="cara@example.com", full_name="Cara Customer", role=Role.CUSTOMER)
-    team = TeamFactory(name="Service Desk", lead=lead, members=[agent, lead])
+def desk(service_desk):
+    lead, customer, agent = service_desk.lead, service_desk.customer, service_desk.agent
     subjects = [
         "VPN drops every hour when the laptop sleeps and wakes up again on the office network",
         "Printer on floor 3 jams",
         "Invoice charged twice",
     ]
-    tickets = [
-        services.ticket_create(actor=lead, requester=customer, subject=subject, category=category(), team=team)
-        for subject in subjects
-    ]
+    tickets = [service_desk.open(subject) for subject in subjects]
     services.ticket_assign(actor=lead, ticket=tickets[0], assignee=agent)
     done = services.ticket_create(actor=lead, requester=customer, subject="Old and done", category=category())
     services.ticket_close(actor=lead, ticket=done)

@@ -5,27 +5,18 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.roles import Role
-from accounts.tests.factories import PASSWORD, TeamFactory, UserFactory
-from tickets import services
+from accounts.tests.factories import PASSWORD
 from tickets.choices import Priority
 from tickets.models import SavedView
-from tickets.tests.factories import category
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def desk():
-    agent = UserFactory(email="agent@example.com", full_name="Alex Agent", role=Role.AGENT)
-    lead = UserFactory(email="lead@example.com", full_name="Liam Lead", role=Role.TEAM_LEAD)
-    customer = UserFactory(email="cara@example.com", full_name="Cara Customer", role=Role.CUSTOMER)
-    team = TeamFactory(name="Service Desk", lead=lead, members=[agent, lead])
+def desk(service_desk):
     for subject, priority in [("VPN drops hourly", Priority.URGENT), ("Printer jams", Priority.LOW)]:
-        services.ticket_create(
-            actor=lead, requester=customer, subject=subject, category=category(), team=team, priority=priority
-        )
-    return agent
+        service_desk.open(subject, priority=priority)
+    return service_desk.agent
 
 
 def test_an_agent_saves_a_filtered_queue_and_reopens_it_from_its_tab(page, live_server, login, screenshot, desk):
