@@ -2,6 +2,7 @@ from tickets.models.canned import PLACEHOLDERS, CannedResponse
 from tickets.models.conversation import Attachment, Comment, ScanStatus
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.guest import GuestLink
+from tickets.models.milestone import STOPS, Milestone, MilestoneKind
 from tickets.models.notification import EmailOutbox, EmailStatus, Notification, NotificationKind, NotificationPreference
 from tickets.models.satisfaction import SatisfactionRating
 from tickets.models.sla import BusinessCalendar, Holiday, SLAPolicy, SLATarget, WorkingHours
@@ -25,6 +26,9 @@ __all__ = [
     "Comment",
     "EventKind",
     "GuestLink",
+    "Milestone",
+    "MilestoneKind",
+    "STOPS",
     "SLAPolicy",
     "SatisfactionRating",
     "SavedView",

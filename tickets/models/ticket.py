@@ -325,10 +325,19 @@ class Ticket(models.Model):
                 name="ticket_report_violations_idx",
             ),
             # Active tickets whose resolution breach was recorded: few, judged by their due time.
+            # Active tickets whose resolution is overdue, or may become so: a recorded breach, or a clock
+            # not stopped (reports/metrics/sla.py judges those past due, recorded by the sweep or not).
             models.Index(
                 fields=["resolution_due_at", *_REPORT_KEYS],
-                condition=_ACTIVE & models.Q(resolution_breached=True),
-                name="ticket_report_breached_idx",
+                include=["resolution_breached"],
+                condition=_ACTIVE & (models.Q(resolution_breached=True) | RESOLUTION_UNMET),
+                name="ticket_report_res_overdue_idx",
+            ),
+            # Unanswered first responses, by due time: the overdue ones are judged (not met) by the reports.
+            models.Index(
+                fields=["first_response_due_at", *_REPORT_KEYS],
+                condition=FIRST_RESPONSE_UNMET,
+                name="ticket_report_fr_overdue_idx",
             ),
         ]
         constraints = [

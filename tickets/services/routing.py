@@ -9,8 +9,9 @@ from django.db.models import Count, Q
 from accounts.models import Team, User
 from accounts.roles import STAFF_ROLES
 from tickets import workflow
-from tickets.models import EventKind, NotificationKind, Ticket
+from tickets.models import EventKind, MilestoneKind, NotificationKind, Ticket
 from tickets.services.common import record
+from tickets.services.milestones import milestone_record
 from tickets.services.notifications import notify
 from tickets.services.status import apply_status
 
@@ -45,6 +46,7 @@ def auto_assign(ticket: Ticket, *, now: datetime) -> set[str]:
     event = record(
         ticket, EventKind.ASSIGNED, actor=None, now=now, field="assignee", new=assignee.email, rule=team.auto_assignment
     )
+    milestone_record(ticket, MilestoneKind.ASSIGNED, at=now)
     notify(event=event, kind=NotificationKind.TICKET_ASSIGNED, recipients=[assignee])
     changed = {"assignee"}
     if (target := workflow.target_after_assignment(ticket.status)) is not None:

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 
+from accounts.models import User
 from tickets import sla, workflow
 from tickets.choices import Status
-from tickets.models import EventKind, NotificationKind, SLAPolicy, SLATarget, Ticket
+from tickets.models import EventKind, MilestoneKind, NotificationKind, SLAPolicy, SLATarget, Ticket
 from tickets.selectors import sla_policies_in_order
 from tickets.services.common import record
+from tickets.services.milestones import milestone_record, milestone_stopped
 from tickets.services.notifications import notify_many
 
 # Within ``sla_policies_remembered``: the policy found for each (category, organization, team).
@@ -86,7 +88,8 @@ def _policy_calendar(ticket: Ticket) -> sla.Calendar | None:
 
 
 def _minutes(duration: timedelta) -> int:
-    return duration // timedelta(minutes=1)
+    """A duration in whole minutes, rounded to the nearest (rounding down would bias every mean low)."""
+    return (duration + timedelta(seconds=30)) // timedelta(minutes=1)
 
 
 _SLA_FIELDS = (
@@ -173,7 +176,7 @@ def _durations_recounted(ticket: Ticket) -> set[str]:
     return changed
 
 
-def sla_first_responded(ticket: Ticket, *, now: datetime) -> set[str]:
+def sla_first_responded(ticket: Ticket, *, now: datetime, by: User) -> set[str]:
     """Record the first public staff reply, after how long, and stop the first-response clock.
 
     The time is counted from creation in the policy's time (working time on a
@@ -186,13 +189,26 @@ def sla_first_responded(ticket: Ticket, *, now: datetime) -> set[str]:
     ticket.first_response_minutes = _minutes(elapsed)
     changed = {"first_responded_at", "first_response_minutes"}
     if ticket.first_response_stopped_at is None:
-        changed |= _first_response_stopped(ticket, now)
+        changed |= _first_response_stopped(ticket, now, by=by, elapsed=elapsed)
     return changed
 
 
-def _first_response_stopped(ticket: Ticket, now: datetime) -> set[str]:
+def _first_response_stopped(
+    ticket: Ticket, now: datetime, *, by: User | None = None, elapsed: timedelta | None = None
+) -> set[str]:
+    """Stop the first-response clock, by ``by``'s reply after ``elapsed``, or by solving the ticket (neither)."""
     ticket.first_response_stopped_at = now
-    return {"first_response_stopped_at"} | _breach_recorded(ticket, "first_response", now)
+    changed = {"first_response_stopped_at"} | _breach_recorded(ticket, "first_response", now)
+    # As FIRST_RESPONSE_CLOCK (tickets/models/conditions.py): a policy and a positive target.
+    has_clock = (
+        ticket.sla_policy_id is not None
+        and bool(ticket.sla_first_response_minutes)
+        and ticket.first_response_due_at is not None
+    )
+    met = (not ticket.first_response_breached and now <= ticket.first_response_due_at) if has_clock else None
+    by_id = by.pk if by is not None else None
+    milestone_record(ticket, MilestoneKind.FIRST_RESPONSE, at=now, assignee_id=by_id, duration=elapsed, met=met)
+    return changed
 
 
 def _breach_recorded(ticket: Ticket, metric: str, now: datetime) -> set[str]:
@@ -238,8 +254,11 @@ def sla_status_changed(ticket: Ticket, previous: str, *, now: datetime) -> set[s
         changed |= _first_response_stopped(ticket, now)
     stopped_before = previous in workflow.SLA_STOPPED
     if ticket.merged_into_id is not None:
-        # Merged away: its status history now lies on the target, which carries on the work.
+        # Merged away: its status history now lies on the target, which carries on the work. It leaves
+        # the open work all the same: a stop without figures, so the backlog counts it out.
         ticket.resolution_minutes = ticket.resolution_met = None
+        if ticket.status in workflow.SLA_STOPPED and not stopped_before:
+            milestone_record(ticket, MilestoneKind.CLOSED, at=now)
         return changed | {"resolution_minutes", "resolution_met"}
     if ticket.status in workflow.SLA_STOPPED:
         return changed if stopped_before else changed | _resolution_measured(ticket, now)
@@ -263,9 +282,11 @@ def _resolution_measured(ticket: Ticket, now: datetime) -> set[str]:
     one if the clock stopped past its due time, so this is the ticket's
     ``sla_state`` at the stop, whether or not the sweep ever ran.
     """
-    counted = sla.running_time(status_timeline(ticket), now, _policy_calendar(ticket))
+    timeline = status_timeline(ticket)
+    counted = sla.running_time(timeline, now, _policy_calendar(ticket))
     ticket.resolution_minutes = _minutes(counted)
     ticket.resolution_met = not ticket.resolution_breached if _has_resolution_target(ticket) else None
+    milestone_stopped(ticket, at=now, counted=counted, met=ticket.resolution_met, timeline=timeline)
     return {"resolution_minutes", "resolution_met"}
 
 

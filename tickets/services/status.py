@@ -12,8 +12,9 @@ from accounts.models import User
 from helpdesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from tickets import access, workflow
 from tickets.choices import Status, parse_status
-from tickets.models import EventKind, NotificationKind, Ticket
+from tickets.models import EventKind, MilestoneKind, NotificationKind, Ticket
 from tickets.services.common import lock_ticket, record, touch
+from tickets.services.milestones import milestone_record
 from tickets.services.notifications import notify
 from tickets.services.sla import sla_status_changed
 
@@ -76,6 +77,8 @@ def apply_status(
         changed |= {"resolved_at", "closed_at"}
     kind = _EVENT_FOR_TARGET.get(target, EventKind.STATUS_CHANGED)
     event = record(ticket, kind, actor=actor, now=now, field="status", old=previous, new=target, note=note, **metadata)
+    if target == Status.REOPENED:
+        milestone_record(ticket, MilestoneKind.REOPENED, at=now)
     if target == Status.RESOLVED:
         notify(event=event, kind=NotificationKind.TICKET_RESOLVED, recipients=[ticket.requester], exclude=actor)
     return changed | sla_status_changed(ticket, previous, now=now)

@@ -13,9 +13,10 @@ from accounts.models import Organization, Team, User
 from helpdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from tickets import access, workflow
 from tickets.choices import Channel, Environment, ImpactLevel, Priority, parse_choice, parse_priority
-from tickets.models import Category, EventKind, NotificationKind, Tag, Ticket
+from tickets.models import Category, EventKind, MilestoneKind, NotificationKind, Tag, Ticket
 from tickets.selectors import staff_who_may_see
 from tickets.services.common import lock_ticket, record, touch
+from tickets.services.milestones import milestone_record
 from tickets.services.notifications import Notice, notify, notify_many
 from tickets.services.numbering import ticket_number_next
 from tickets.services.routing import auto_assign
@@ -157,6 +158,7 @@ def ticket_create(
         if assignee is not None:
             ticket.assignee = assignee
             event = record(ticket, EventKind.ASSIGNED, actor=actor, now=now, field="assignee", new=assignee.email)
+            milestone_record(ticket, MilestoneKind.ASSIGNED, at=now)
             notify(event=event, kind=NotificationKind.TICKET_ASSIGNED, recipients=[assignee], exclude=actor)
             changed = {"assignee"}
             if (target := workflow.target_after_assignment(ticket.status)) is not None:
@@ -297,6 +299,8 @@ def ticket_assign(
                 new=assignee.email if assignee else "",
                 notes=notes,
             )
+            if assignee is not None:
+                milestone_record(locked, MilestoneKind.ASSIGNED, at=now)
             notify(event=event, kind=NotificationKind.TICKET_ASSIGNED, recipients=[assignee], exclude=actor)
         if assignee is not None and (target := workflow.target_after_assignment(locked.status)) is not None:
             changed |= apply_status(locked, target, actor=actor, now=now, reason="assigned")
