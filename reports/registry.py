@@ -1,8 +1,9 @@
 """The reports: what each one is made of, and running one for a caller (with the cache).
 
 A report is a name, a parameters serializer (``reports/params.py``), a function
-computing its figures with SQL aggregates over the tickets in the caller's scope
-(``reports/scope.py``) and the parameters' filters, and its CSV columns.
+computing its figures with SQL aggregates over the tickets and milestones in the caller's
+scope (``reports/scope.py``) that pass the parameters' filters (``reports/subject.py``), and
+its CSV columns.
 
 Every JSON answer has the same frame::
 
@@ -31,7 +32,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,14 +42,17 @@ from django.utils import timezone
 from reports.metrics import agents, aging, sla, sla_violations, summary, volume
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from reports.scope import ReportScope
+from reports.subject import Subject
 from tickets.changes import tickets_changed_version
 from tickets.models import Ticket
 
-# Bump when an answer's shape changes, so no cached answer of the old shape is served.
-CACHE_VERSION = 2
+T = TypeVar("T")
 
-Compute = Callable[[QuerySet[Ticket], ReportParams, datetime], dict[str, Any]]
-Stream = Callable[[QuerySet[Ticket], ReportParams, datetime], Iterator[dict[str, Any]]]
+# Bump when an answer's shape changes, so no cached answer of the old shape is served.
+CACHE_VERSION = 3
+
+Compute = Callable[[Subject, ReportParams, datetime], dict[str, Any]]
+Stream = Callable[[Subject, ReportParams, datetime], Iterator[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -63,16 +67,10 @@ class Report:
     # Whether some figures are of the present whatever the range (then always keyed as live).
     has_figures_of_now: bool = False
 
-    def tickets(self, scope: ReportScope, params: ReportParams) -> QuerySet[Ticket]:
-        """The tickets in the caller's scope that pass the filters."""
-        tickets = scope.tickets()
-        if params.teams:
-            tickets = tickets.filter(team_id__in=params.teams)
-        if params.categories:
-            tickets = tickets.filter(category__slug__in=params.categories)
-        if params.priorities:
-            tickets = tickets.filter(priority__in=params.priorities)
-        return tickets
+
+def _of_tickets(figures: Callable[[QuerySet[Ticket], ReportParams, datetime], T]) -> Callable[..., T]:
+    """A report counted over the tickets as they are now alone (a snapshot of the open work, a list of tickets)."""
+    return lambda subject, params, now: figures(subject.tickets, params, now)
 
 
 REPORTS: dict[str, Report] = {
@@ -87,13 +85,13 @@ REPORTS: dict[str, Report] = {
         ),
         Report("agents", ReportParamsSerializer, agents.agents, lambda params: agents.COLUMNS),
         Report("sla", ReportParamsSerializer, sla.sla, lambda params: sla.COLUMNS),
-        Report("aging", ReportParamsSerializer, aging.aging, lambda params: aging.COLUMNS),
+        Report("aging", ReportParamsSerializer, _of_tickets(aging.aging), lambda params: aging.COLUMNS),
         Report(
             "sla-violations",
             sla_violations.ViolationsParamsSerializer,
-            sla_violations.sla_violations,
+            _of_tickets(sla_violations.sla_violations),
             lambda params: sla_violations.COLUMNS,
-            stream=sla_violations.stream_violations,
+            stream=_of_tickets(sla_violations.stream_violations),
         ),
         Report("tickets", volume.VolumeParamsSerializer, volume.volume, volume.columns),
     )
@@ -136,7 +134,7 @@ def run_report(report: Report, params: ReportParams, scope: ReportScope) -> dict
         "params": params.as_json(),
         "scope": scope.kind,
         "generated_at": local_iso(now),
-        **report.compute(report.tickets(scope, params), params, now),
+        **report.compute(Subject.of(scope, params), params, now),
     }
     if seconds:
         cache.set(key, answer, seconds)
@@ -154,7 +152,7 @@ def csv_rows(report: Report, params: ReportParams, scope: ReportScope) -> Iterat
     columns = report.columns(params)
     rows: Iterable[dict[str, Any]]
     if report.stream is not None:
-        rows = report.stream(report.tickets(scope, params), params, timezone.now())
+        rows = report.stream(Subject.of(scope, params), params, timezone.now())
     else:
         rows = run_report(report, params, scope)["results"]
     return ([row[column] for column in columns] for row in rows)

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import Role
 from tickets.access import team_ids_of
-from tickets.models import Ticket
 
 
 class NoReportScope(Exception):
@@ -32,10 +31,6 @@ class ReportScope:
     condition: Q
     # Equal identities cover the same tickets; the cache keys on it.
     identity: str
-
-    def tickets(self) -> QuerySet[Ticket]:
-        """The tickets in scope, bare: no joins, prefetches or ordering, ready for aggregates."""
-        return Ticket.objects.filter(self.condition).order_by()
 
 
 def scope_for(user: User) -> ReportScope:

@@ -143,17 +143,19 @@ def _per_agent(tickets: QuerySet, figures: dict[str, Aggregate]) -> dict[tuple, 
     return answer
 
 
-def _rounded(value: float | None, digits: int = 1) -> float | None:
-    return round(value, digits) if value is not None else None
+def rounded(value: float | None, digits: int = 1, *, unit: int = 1) -> float | None:
+    return round(value / unit, digits) if value is not None else None
 
 
-def summarize(tickets: QuerySet, field: str, group: tuple[str, ...] = (), **extra: Aggregate) -> dict[tuple, dict]:
+def summarize(
+    tickets: QuerySet, field: str, group: tuple[str, ...] = (), *, unit: int = 1, **extra: Aggregate
+) -> dict[tuple, dict]:
     """``{group values: {"count", "mean", "median", "p90", **extra}}`` of ``field`` over ``tickets``.
 
     ``count``, ``mean``, ``median`` and ``p90`` (the continuous 90th percentile) are over the
-    tickets where ``field`` is set;
+    rows where ``field`` is set, divided by ``unit`` (60: seconds as minutes);
     ``extra`` aggregates run over all of ``tickets`` in the same query. Without a
-    group the single key is ``()`` (zeros when there is no ticket); groups without
+    group the single key is ``()`` (zeros when there is no row); groups without
     any row are absent. Means and percentiles are rounded to one decimal.
     """
     figures = {"count": Count(field), "mean": Avg(field), **extra}
@@ -163,14 +165,14 @@ def summarize(tickets: QuerySet, field: str, group: tuple[str, ...] = (), **extr
     answer = _per_agent(tickets, figures) if postgresql and group == AGENT else grouped(tickets, group, **figures)
     found = {} if postgresql else _window_percentiles(tickets, field, group)
     for key, row in answer.items():
-        row["mean"] = _rounded(row["mean"])
+        row["mean"] = rounded(row["mean"], unit=unit)
         values = (row.pop("percentiles") or [None] * len(PERCENTILES)) if postgresql else None
         for index, (name, _numerator, _denominator) in enumerate(PERCENTILES):
             value = values[index] if postgresql else (found.get(key) or {}).get(name)
-            row[name] = _rounded(value)
+            row[name] = rounded(value, unit=unit)
     return answer
 
 
-def mean_and_median(tickets: QuerySet, field: str, **extra: Aggregate) -> dict[str, Any]:
+def mean_and_median(tickets: QuerySet, field: str, *, unit: int = 1, **extra: Aggregate) -> dict[str, Any]:
     """The count, mean and median of one duration over ``tickets`` (and ``extra`` aggregates), ungrouped."""
-    return summarize(tickets, field, **extra)[()]
+    return summarize(tickets, field, unit=unit, **extra)[()]

@@ -1,18 +1,22 @@
 """``sla``: SLA compliance, first response and resolution apart, by priority, by policy and by team.
 
-Which tickets a range judges (``from`` included, ``to`` not):
+A clock is judged in the range where it stopped, from its milestone (tickets/models/milestone.py),
+which records whether its target was met at that moment; a clock still running past its due time
+is judged (not met) in the range of its due time, whether or not the sweep has recorded the
+breach yet. Ranges include ``from`` and exclude ``to``.
 
-- First response: tickets whose first-response due time falls in the range and whose
-  clock has an outcome — stopped (by the first public staff reply, or by resolving or
-  closing the ticket before one; met when ``first_response_stopped_at <=
-  first_response_due_at`` and no breach was recorded, as ``sla_state`` says) or still
-  running after the due time (not met). Clocks still running, not yet due, are not judged.
-- Resolution: tickets whose clock stopped in the range (resolved, or closed without a
-  resolution), judged by ``resolution_met`` which the services store when the clock
-  stops (pauses excluded, in the policy's business time); and active tickets whose
-  resolution breach was recorded with a due time in the range (not met).
+- First response: stopped by the first public staff reply, or by resolving or closing the ticket
+  before any reply. As Zendesk does, solving a ticket fulfils its first-response target: a ticket
+  resolved in time without a reply met it (the requester had their answer); one resolved late
+  did not. Met when it stopped by its due time and no breach was recorded.
+- Resolution: stopped when the ticket was resolved, or closed without being resolved, judged by
+  whether its counted time (pauses excluded, in the policy's business time) met the target. A
+  reopened ticket's earlier stop keeps its judgement; its next stop is judged again.
 
-Percentages are of the judged tickets, rounded to one decimal; ``null`` when none were judged.
+The figures are those of the tickets and clocks as they were when judged: a past range does not
+change when an old ticket is reopened, reassigned or moved (only a clock overdue then and still
+running moves, once it stops, to the range where it stopped). Percentages are of the judged
+clocks, rounded to one decimal; ``null`` when none were judged.
 """
 
 from __future__ import annotations
@@ -21,14 +25,16 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Team
 from reports.metrics.expressions import count_where, grouped, in_range
 from reports.params import ReportParams
+from reports.subject import Subject
 from tickets import workflow
 from tickets.choices import PRIORITY_RANK, Priority
-from tickets.models import SLAPolicy, Ticket
+from tickets.models import STOPS, Milestone, MilestoneKind, SLAPolicy
+from tickets.models.conditions import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
 
 COLUMNS = (
     "dimension",
@@ -45,60 +51,74 @@ COUNTS = ("fr_judged", "fr_met", "res_judged", "res_met")
 # Each dimension's name and column, in the order of the groups ``sla`` counts by.
 DIMENSIONS = {"priority": "priority", "policy": "sla_policy_id", "team": "team_id"}
 
-# Over the clocks that stopped in the range: judged when the ticket had a target.
+# Over the milestones of clocks that stopped in the range: judged when the ticket had a target.
 RESOLUTION_COUNTS = {
-    "res_judged": count_where(Q(resolution_met__isnull=False)),
-    "res_met": count_where(Q(resolution_met=True)),
+    "res_judged": count_where(Q(met__isnull=False)),
+    "res_met": count_where(Q(met=True)),
 }
-
-
-# Over the clocks that stopped in the range: the tickets resolved in it. A resolved ticket's clock
-# stopped at its resolved_at, so "resolved in the range" is "stopped in it, with a resolved_at";
-# counted in the scan of the stopped clocks, it costs no scan of its own.
-RESOLVED_COUNT = {"resolved": count_where(Q(resolved_at__isnull=False))}
+# Over the milestones of first responses in the range: judged when the ticket had a target.
+FIRST_RESPONSE_COUNTS = {
+    "fr_judged": count_where(Q(met__isnull=False)),
+    "fr_met": count_where(Q(met=True)),
+}
+# Counted in the same scan of the stopped clocks: those that stopped by resolving.
+RESOLVED_COUNT = {"resolved": count_where(Q(kind=MilestoneKind.RESOLVED))}
 
 
 def percent(met: int, judged: int) -> float | None:
     return round(100 * met / judged, 1) if judged else None
 
 
-def stopped_in(tickets: QuerySet[Ticket], params: ReportParams) -> QuerySet[Ticket]:
-    """The tickets whose resolution clock stopped in the range (``stopped_at``, kept by the database)."""
-    return tickets.filter(in_range("stopped_at", params))
+def stopped_in(subject: Subject, params: ReportParams) -> QuerySet[Milestone]:
+    """The resolution clocks that stopped in the range: resolved, or closed unresolved."""
+    return subject.milestones(*STOPS).filter(in_range("at", params))
+
+
+def first_responses_in(subject: Subject, params: ReportParams) -> QuerySet[Milestone]:
+    """The first-response clocks that stopped in the range: by a reply, or by solving the ticket."""
+    return subject.milestones(MilestoneKind.FIRST_RESPONSE).filter(in_range("at", params))
 
 
 def compliance(
-    tickets: QuerySet[Ticket],
+    subject: Subject,
     params: ReportParams,
     now: datetime,
     group: tuple[str, ...],
     *,
     stopped: dict | None = None,
+    first_stopped: dict | None = None,
 ) -> dict[tuple, dict[str, int]]:
-    """``{group values: {fr_judged, fr_met, res_judged, res_met}}``, one query per instant judged.
+    """``{group values: {fr_judged, fr_met, res_judged, res_met}}``, four queries, each over one index range.
 
-    Each query reads one index range: first-response due times, stopped clocks
-    (unless the caller counted them already with ``RESOLUTION_COUNTS`` and gives them
-    as ``stopped``), and recorded breaches of active tickets.
+    The stopped clocks come from the milestones of the range (unless the caller counted them
+    already, with ``RESOLUTION_COUNTS`` and ``FIRST_RESPONSE_COUNTS`` in its own scan of them, and
+    gives them as ``stopped`` and ``first_stopped``), the overdue running ones from the tickets
+    whose due time lies in the range and has passed.
     """
     if stopped is None:
-        stopped = grouped(stopped_in(tickets, params), group, **RESOLUTION_COUNTS)
-    first_response = grouped(
-        tickets.filter(in_range("first_response_due_at", params)),
-        group,
-        # Stopped, or running past the due time; met when stopped by it (that clock never pauses).
-        fr_judged=count_where(Q(first_response_stopped_at__isnull=False) | Q(first_response_due_at__lt=now)),
-        fr_met=count_where(Q(first_response_stopped_at__lte=F("first_response_due_at"), first_response_breached=False)),
-    )
-    breached_open = grouped(
-        tickets.filter(in_range("resolution_due_at", params), resolution_breached=True).filter(
-            status__in=workflow.ACTIVE_STATUSES
+        stopped = grouped(stopped_in(subject, params), group, **RESOLUTION_COUNTS)
+    if first_stopped is None:
+        first_stopped = grouped(first_responses_in(subject, params), group, **FIRST_RESPONSE_COUNTS)
+    first_overdue = grouped(
+        subject.tickets.filter(in_range("first_response_due_at", params), FIRST_RESPONSE_UNMET).filter(
+            first_response_due_at__lt=now
         ),
+        group,
+        fr_judged=Count("*"),
+    )
+    # Running past its due time (recorded by the sweep or not yet), or paused after a recorded breach;
+    # spelled as (recorded or running) and (recorded or past due), the first half being the partial
+    # index's condition (ticket_report_res_overdue_idx), so the database reads that index alone.
+    breach_recorded = Q(resolution_breached=True)
+    resolution_overdue = grouped(
+        subject.tickets.filter(in_range("resolution_due_at", params), status__in=sorted(workflow.ACTIVE_STATUSES))
+        .filter(breach_recorded | RESOLUTION_UNMET)
+        .filter(breach_recorded | Q(resolution_due_at__lt=now)),
         group,
         res_judged=Count("*"),
     )
     counts: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-    for found in (first_response, stopped, breached_open):
+    for found in (first_stopped, first_overdue, stopped, resolution_overdue):
         for key, row in found.items():
             for name in COUNTS:
                 counts[key][name] += row.get(name) or 0
@@ -127,13 +147,13 @@ def _labels(dimension: str, keys: set[Any]) -> dict[Any, str]:
     return {key: names.get(key, "—") for key in keys}
 
 
-def sla(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
-    """Compliance rows per priority (urgent first), policy and team (by name), and the totals: 5 queries.
+def sla(subject: Subject, params: ReportParams, now: datetime) -> dict[str, Any]:
+    """Compliance rows per priority (urgent first), policy and team (by name), and the totals: 6 queries.
 
     The tickets are counted once per (priority, policy, team); each dimension's rows
     and the totals are sums of those few groups, never a loop over tickets.
     """
-    counts = compliance(tickets, params, now, tuple(DIMENSIONS.values()))
+    counts = compliance(subject, params, now, tuple(DIMENSIONS.values()))
     rows: list[dict[str, Any]] = []
     for index, dimension in enumerate(DIMENSIONS):
         sums: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))

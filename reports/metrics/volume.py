@@ -3,9 +3,14 @@
 Options: ``bucket`` = ``day`` (default), ``week`` (weeks start on Monday) or
 ``month``; ``split`` = ``category``, ``priority`` or ``team``.
 
-A ticket counts as created in the bucket of its ``created_at`` and as resolved in
-the bucket of its ``resolved_at`` (a reopened ticket loses its resolution until it
-is resolved again), each only when that instant lies in [from, to). Buckets are
+A ticket counts as created in the bucket of its ``created_at``; ``resolved`` and
+``reopened`` count the resolutions and reopens that happened in the bucket (milestones,
+tickets/models/milestone.py: a ticket resolved, reopened and resolved again counts in
+both buckets where it was resolved, and a past bucket never changes); each only when
+that instant lies in [from, to). Without a split, ``backlog`` is the number of tickets
+open (in an active status) at the end of the bucket, or at ``to`` or now when earlier:
+the tickets open now, less those created since, plus those resolved or closed since,
+less those reopened since. Buckets are
 local calendar periods in the server's time zone: on PostgreSQL each is the instant
 range from its first local midnight to the next bucket's, counted on its own; on
 SQLite the database truncates each instant to its bucket (Django's zoneinfo
@@ -23,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, DateField, F, QuerySet, Value
+from django.db.models import Count, DateField, F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Trunc
 from django.utils import timezone
@@ -31,7 +36,9 @@ from rest_framework import serializers
 
 from reports.metrics.aging import PRIORITIES
 from reports.params import ReportParams, ReportParamsSerializer
-from tickets.models import Ticket
+from reports.subject import Subject
+from tickets import workflow
+from tickets.models import STOPS, MilestoneKind, Ticket
 
 BUCKETS = ("day", "week", "month")
 # split name -> the column it groups on
@@ -47,7 +54,10 @@ class VolumeParamsSerializer(ReportParamsSerializer):
 
 def columns(params: ReportParams) -> tuple[str, ...]:
     split = params.options.get("split")
-    return ("period", split, "created", "resolved") if split else ("period", "created", "resolved")
+    return ("period", split, *_COUNTED) if split else ("period", *_COUNTED, "backlog")
+
+
+_COUNTED = ("created", "resolved", "reopened")
 
 
 def _first_period(day: date, bucket: str) -> date:
@@ -154,26 +164,63 @@ def _split_values(split: str | None, params: ReportParams, seen: set[Any]) -> li
     return sorted(seen, key=lambda value: (value is None, value or ""))
 
 
-def volume(tickets: QuerySet[Ticket], params: ReportParams, now: datetime) -> dict[str, Any]:
-    """Created and resolved counts per bucket (and split value), in two GROUP BY queries.
+def _backlog(
+    subject: Subject, params: ReportParams, now: datetime, bucket: str, changes: dict[date, int]
+) -> dict[date, int]:
+    """Tickets open at each bucket's end (or ``to``, or now), counted back from the tickets open now.
+
+    ``changes`` is each bucket's net change (created - stopped + reopened) inside the range; what
+    changed after the range comes from three counts over [end of range, now).
+    """
+    end = min(params.end, now)
+    after = Q(at__gte=end, at__lt=now)
+    open_now = subject.tickets.filter(status__in=workflow.ACTIVE_STATUSES).aggregate(n=Count("*"))["n"]
+    created_after = subject.tickets.filter(created_at__gte=end, created_at__lt=now).aggregate(n=Count("*"))["n"]
+    stopped_after = subject.milestones(*STOPS).filter(after).aggregate(n=Count("*"))["n"]
+    reopened_after = subject.milestones(MilestoneKind.REOPENED).filter(after).aggregate(n=Count("*"))["n"]
+    level = open_now - created_after + stopped_after - reopened_after
+    backlog = {}
+    for period in reversed(list(periods(params, bucket))):
+        backlog[period] = level
+        level -= changes.get(period, 0)
+    return backlog
+
+
+def volume(subject: Subject, params: ReportParams, now: datetime) -> dict[str, Any]:
+    """Created, resolved and reopened counts per bucket (and split value), one GROUP BY query each,
+    and without a split the backlog at each bucket's end (one more for the resolution or close
+    of tickets never resolved, four small counts for the present).
 
     Gaps are filled here, looping over the buckets (at most 367) and split
     values, never over tickets.
     """
     bucket, split = params.options["bucket"], params.options.get("split")
-    created = _counts(tickets, "created_at", params, bucket, split)
-    resolved = _counts(tickets, "resolved_at", params, bucket, split)
-    values = _split_values(split, params, {value for _, value in [*created, *resolved]})
+    counted = {
+        "created": _counts(subject.tickets, "created_at", params, bucket, split),
+        "resolved": _counts(subject.milestones(MilestoneKind.RESOLVED), "at", params, bucket, split),
+        "reopened": _counts(subject.milestones(MilestoneKind.REOPENED), "at", params, bucket, split),
+    }
+    values = _split_values(split, params, {value for found in counted.values() for _, value in found})
+    backlog = {}
+    if not split:
+        closed = _counts(subject.milestones(MilestoneKind.CLOSED), "at", params, bucket, split)
+        changes = {
+            period: counted["created"].get((period, None), 0)
+            - counted["resolved"].get((period, None), 0)
+            - closed.get((period, None), 0)
+            + counted["reopened"].get((period, None), 0)
+            for period in periods(params, bucket)
+        }
+        backlog = _backlog(subject, params, now, bucket, changes)
     rows = []
     for period in periods(params, bucket):
         for value in values:
             row: dict[str, Any] = {"period": period.isoformat()}
             if split:
                 row[split] = value
-            row["created"] = created.get((period, value), 0)
-            row["resolved"] = resolved.get((period, value), 0)
+            for name, found in counted.items():
+                row[name] = found.get((period, value), 0)
+            if not split:
+                row["backlog"] = backlog[period]
             rows.append(row)
-    return {
-        "results": rows,
-        "totals": {"created": sum(created.values()), "resolved": sum(resolved.values())},
-    }
+    return {"results": rows, "totals": {name: sum(found.values()) for name, found in counted.items()}}

@@ -3,14 +3,16 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models import Q
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from reports.metrics.agents import agents
 from reports.params import ReportParams
-from reports.tests.helpers import make
+from reports.subject import Subject
+from reports.tests.helpers import make, with_milestones
 from tickets.choices import Status
-from tickets.models import EventKind, SatisfactionRating, Ticket, TicketEvent
+from tickets.models import EventKind, SatisfactionRating, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,7 @@ def test_each_agents_figures(settings, django_assert_max_num_queries):
     )
     a3 = make(at(3, 6), Status.REOPENED, assignee=ann, first_responded_at=at(3, 6, 2), first_response_minutes=120)
     TicketEvent.objects.create(ticket=a3, kind=EventKind.REOPENED, created_at=at(3, 8))
+    with_milestones(a3)
     SatisfactionRating.objects.create(ticket=a1, score=5)
     SatisfactionRating.objects.create(ticket=a2, score=3)
     SatisfactionRating.objects.filter(ticket__in=[a1, a2]).update(created_at=at(3, 10))
@@ -66,9 +69,10 @@ def test_each_agents_figures(settings, django_assert_max_num_queries):
     )
     make(at(3, 5), Status.NEW)  # nobody's
 
-    # One per instant counted from, reopens, ratings, names: 9 (SQLite: 11, two median windows).
-    with django_assert_max_num_queries(11):
-        rows = agents(Ticket.objects.all(), RANGE, NOW)["results"]
+    # Assignments, first replies, stops, the two overdue clocks, first-reply judgements, replies,
+    # reopens, ratings, names: 10 (SQLite: 12, two median windows).
+    with django_assert_max_num_queries(12):
+        rows = agents(Subject(Q()), RANGE, NOW)["results"]
     assert rows == [
         {
             "agent_id": ann.pk,
@@ -78,14 +82,17 @@ def test_each_agents_figures(settings, django_assert_max_num_queries):
             "resolved": 2,  # a1 a2
             "median_first_response": 120,  # 60, 120, 540
             "median_resolution": 4320,  # (1440 + 7200) / 2
-            # judged: first response a1 (met) a2 (late: 09:00 > 08:00) a3 (met); resolution a1 (met) a2 (not)
-            "sla_percent": 60.0,  # 3 of 5
-            "reopen_rate": 33.3,  # a3 reopened, of a1 a2 a3
+            # judged: first response a1 (met) a2 (late: 09:00 > 08:00) a3 (met); resolution a1 (met) a2 (not),
+            # a3 (running since its reopen, due on 11 March: overdue)
+            "sla_percent": 50.0,  # 3 of 6
+            "reopen_rate": 50.0,  # a3's reopen, per resolution (a1 a2)
             "satisfaction": 4.0,
             "ratings": 2,
             "p90_first_response": 456,  # 120 + 0.8 * (540 - 120): position 1 + 0.9 * 2 = 2.8
             "p90_resolution": 6624,  # 1440 + 0.9 * (7200 - 1440)
             "good_percent": 50.0,  # 5 of 5 good, 3 not
+            "one_touch_percent": 0.0,  # no public reply written on a1 or a2
+            "replies_per_ticket": 0.0,
         },
         {
             "agent_id": bob.pk,
@@ -102,5 +109,7 @@ def test_each_agents_figures(settings, django_assert_max_num_queries):
             "p90_first_response": None,
             "p90_resolution": 300,
             "good_percent": None,
+            "one_touch_percent": 0.0,
+            "replies_per_ticket": 0.0,
         },
     ]

@@ -3,12 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models import Q
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
 from reports.metrics.agents import agents
 from reports.metrics.summary import dashboard
 from reports.params import ReportParams
+from reports.subject import Subject
 from reports.tests.helpers import make
 from tickets.choices import Status
 from tickets.models import SatisfactionRating, Ticket
@@ -39,13 +41,13 @@ def test_good_percent_counts_fours_and_fives_of_the_ratings_in_the_range(setting
     rated(5, at(2, 20), assignee=bob)  # before the range
     rated(5, at(4, 1), assignee=bob)  # "to" is excluded
 
-    figures = dashboard(Ticket.objects.all(), MARCH, NOW)
+    figures = dashboard(Subject(Q()), MARCH, NOW)
     # Six ratings in March: 5 4 3 1 2 3 -> mean 18 / 6, good 2 of 6.
     assert figures["satisfaction"] == {"mean": 3.0, "count": 6, "good_percent": 33.3}
     rows = {row["metric"]: row["value"] for row in figures["results"]}
     assert rows["satisfaction.good_percent"] == 33.3
 
-    by_agent = {row["email"]: row for row in agents(Ticket.objects.all(), MARCH, NOW)["results"]}
+    by_agent = {row["email"]: row for row in agents(Subject(Q()), MARCH, NOW)["results"]}
     # Ann 5 4 3 1: good 2 of 4; Bob 2 3: none good (0 %, not "no figure").
     assert (by_agent["ann@example.com"]["good_percent"], by_agent["ann@example.com"]["ratings"]) == (50.0, 4)
     assert (by_agent["bob@example.com"]["good_percent"], by_agent["bob@example.com"]["ratings"]) == (0.0, 2)
@@ -53,7 +55,7 @@ def test_good_percent_counts_fours_and_fives_of_the_ratings_in_the_range(setting
 
 def test_no_rating_in_the_range_has_no_percentage():
     rated(5, at(2, 20))
-    assert dashboard(Ticket.objects.all(), MARCH, NOW)["satisfaction"] == {
+    assert dashboard(Subject(Q()), MARCH, NOW)["satisfaction"] == {
         "mean": None,
         "count": 0,
         "good_percent": None,

@@ -3,13 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db.models import Q
 
 from accounts.tests.factories import TeamFactory
 from reports.metrics.sla import sla
 from reports.params import ReportParams
+from reports.subject import Subject
 from reports.tests.helpers import make
 from tickets.choices import Status
-from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,8 @@ def desk(settings):
         resolved_at=at(3, 12),
         resolution_met=False,
     )
-    # C: never answered, due on 20 March (past now): judged, not met; its resolution still runs: not judged.
+    # C: never answered, due on 20 March (past now): judged, not met; its resolution, due on 25 March and
+    # still running, is overdue: judged, not met, though no sweep has recorded the breach.
     make(at(3, 20) - created, Status.OPEN, priority="low", team=second)
     # D: first response due in February (outside); closed unresolved on 28 March in time.   RES met
     make(
@@ -74,9 +76,9 @@ def desk(settings):
 
 def test_compliance_by_priority_policy_and_team(desk, django_assert_max_num_queries):
     first, second = desk
-    # Due first responses, stopped clocks, open breaches; policy and team names.
-    with django_assert_max_num_queries(5):
-        answer = sla(Ticket.objects.all(), RANGE, NOW)
+    # First replies and resolutions stopped, both clocks overdue and running; policy and team names.
+    with django_assert_max_num_queries(6):
+        answer = sla(Subject(Q()), RANGE, NOW)
     got = {(r["dimension"], r["label"]): r for r in answer["results"]}
     figures = {
         key: (
@@ -92,11 +94,11 @@ def test_compliance_by_priority_policy_and_team(desk, django_assert_max_num_quer
     assert figures == {
         # high: A, B, G. FR judged 3, met A and G: 66.7. RES judged A, B, G, met A: 33.3.
         ("priority", "High"): (3, 2, 66.7, 3, 1, 33.3),
-        # low: C (FR late), D (RES met). Urgent (F) judged nothing: no row.
-        ("priority", "Low"): (1, 0, 0.0, 1, 1, 100.0),
-        ("policy", "Standard"): (4, 2, 50.0, 4, 2, 50.0),
+        # low: C (FR late, RES overdue), D (RES met). Urgent (F) judged nothing: no row.
+        ("priority", "Low"): (1, 0, 0.0, 2, 1, 50.0),
+        ("policy", "Standard"): (4, 2, 50.0, 5, 2, 40.0),
         ("team", "First line"): (3, 2, 66.7, 3, 1, 33.3),
-        ("team", "Second line"): (1, 0, 0.0, 0, 0, None),
+        ("team", "Second line"): (1, 0, 0.0, 1, 0, 0.0),
         ("team", "—"): (0, 0, None, 1, 1, 100.0),  # D has no team
     }
     # Priorities urgent first, teams by name with "no team" last.
@@ -107,11 +109,11 @@ def test_compliance_by_priority_policy_and_team(desk, django_assert_max_num_quer
         2,
         50.0,
     )
-    assert (totals["resolution_judged"], totals["resolution_met"], totals["resolution_percent"]) == (4, 2, 50.0)
+    assert (totals["resolution_judged"], totals["resolution_met"], totals["resolution_percent"]) == (5, 2, 40.0)
 
 
 def test_a_range_with_nothing_to_judge_says_so(desk):
     empty = ReportParams(start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2025, 2, 1, tzinfo=UTC))
-    answer = sla(Ticket.objects.all(), empty, NOW)
+    answer = sla(Subject(Q()), empty, NOW)
     assert answer["results"] == []
     assert answer["totals"]["first_response_percent"] is None and answer["totals"]["resolution_percent"] is None

@@ -1,4 +1,4 @@
-"""``/reports/tickets``: created and resolved per local day, week or month, worked out by hand.
+"""``/reports/tickets``: created, resolved and the backlog per local day, week or month, worked out by hand.
 
 The server's time zone is Paris (UTC+1 in March before the 29th), so several tickets
 sit on a different day, week or month there than in UTC.
@@ -71,7 +71,10 @@ def test_days_are_local_days_and_every_day_is_listed(tickets, api, manager):
         ("2026-03-14", 0, 0),
         ("2026-03-15", 0, 1),  # d resolved at 23:30; e and f's resolution fall on the 16th
     ]
-    assert body["totals"] == {"created": 4, "resolved": 2}
+    assert body["totals"] == {"created": 4, "resolved": 2, "reopened": 0}
+    # Open at each local day's end: a, b, d, g on the 9th; c from the 10th to its resolution on the 12th;
+    # f from the 13th; d resolved on the 15th (e comes on the 16th).
+    assert [row["backlog"] for row in body["results"]] == [4, 5, 5, 4, 5, 5, 4]
 
 
 def test_in_utc_the_same_tickets_fall_on_utc_days(tickets, api, manager, settings):
@@ -160,19 +163,22 @@ def test_csv_with_a_split_has_the_split_column(tickets, api, manager):
 
     table = csv_table(client.get(f"{query}&format=csv"))
 
-    assert table[0] == ["period", "team", "created", "resolved"]
+    assert table[0] == ["period", "team", "created", "resolved", "reopened"]
     assert table[1:] == as_csv_cells(body["results"], table[0])
-    assert table[3] == ["2026-03-09", "", "1", "0"]  # no team: an empty cell
+    assert table[3] == ["2026-03-09", "", "1", "0", "0"]  # no team: an empty cell
+    assert "backlog" not in body["results"][0]  # a split has no backlog: tickets change teams
 
 
-def test_two_queries_whatever_the_number_of_tickets(tickets, api, manager, settings, django_assert_num_queries):
+def test_three_queries_whatever_the_number_of_tickets(tickets, api, manager, settings, django_assert_num_queries):
     settings.REPORTS_CACHE_SECONDS = 0  # the same request twice: computed twice
     client = api(manager)
-    with django_assert_num_queries(3):  # the JWT's user, created, resolved
+    with django_assert_num_queries(4):  # the JWT's user, created, resolved, reopened
         client.get(f"{URL}?from=2026-03-01&to=2026-03-20&split=category")
+    with django_assert_num_queries(9):  # and for the backlog: closed, and four counts of the present
+        client.get(f"{URL}?from=2026-03-01&to=2026-03-20")
     with time_machine.travel(NOW, tick=False):
         for day in range(1, 15):
             make(utc(3, day, 9), Status.RESOLVED, category=category("technical"), resolved_at=utc(3, day, 10))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         body = client.get(f"{URL}?from=2026-03-01&to=2026-03-20&split=category").json()
-    assert body["totals"] == {"created": 7 + 14, "resolved": 3 + 14}
+    assert body["totals"] == {"created": 7 + 14, "resolved": 3 + 14, "reopened": 0}

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.tests.helpers import make
+from reports.tests.helpers import make, with_milestones
 from tickets.choices import Status
 from tickets.models import EventKind, SatisfactionRating, TicketEvent
 
@@ -20,6 +20,7 @@ def test_the_page_shows_percentiles_csat_and_reopens(client, manager, agent):
     SatisfactionRating.objects.create(ticket=quick, score=5)
     SatisfactionRating.objects.create(ticket=slow, score=2)
     TicketEvent.objects.create(ticket=slow, kind=EventKind.REOPENED, created_at=day)
+    with_milestones(slow)
     client.force_login(manager)
 
     response = client.get(reverse("admin:reports"))
