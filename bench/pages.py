@@ -28,6 +28,7 @@ REPORTS = {
     "report sla": "/api/v1/reports/sla?from={from_}&to={to}",
     "report aging": "/api/v1/reports/aging",
     "report sla-violations": "/api/v1/reports/sla-violations?from={from_}&to={to}",
+    "report arrivals": "/api/v1/reports/arrivals?from={from_}&to={to}",
 }
 NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 

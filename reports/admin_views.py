@@ -1,4 +1,5 @@
-"""The reports page of the agent console: volume, SLA compliance and aging as charts, and the agent table.
+"""The reports page of the agent console: volume, backlog, SLA compliance and aging as charts, arrivals as a
+weekday x hour heatmap, and the agent table.
 
 The figures are the API's reports (same parameters, scope and cache), drawn by the
 console's own ``static/helpdesk/admin/charts.js``; each chart links to its CSV.
@@ -49,6 +50,7 @@ def _answers(query: dict[str, str], bucket: str, scope) -> dict[str, Any]:
         "sla": _answer("sla", query, scope),
         "aging": _answer("aging", query, scope),
         "agents": _answer("agents", query, scope),
+        "arrivals": _answer("arrivals", query, scope),
     }
 
 
@@ -70,7 +72,7 @@ def _period_names(periods: list[str], bucket: str) -> tuple[list[str], list[str]
 
 
 def _charts(volume: dict, sla: dict, aging: dict, bucket: str) -> dict[str, Any]:
-    """The three charts as ``charts.js`` draws them; ``None`` is "no data" (nothing judged), 0 a real zero."""
+    """The four charts as ``charts.js`` draws them; ``None`` is "no data" (nothing judged), 0 a real zero."""
     by_priority = [row for row in sla["results"] if row["dimension"] == "priority"]
     labels, titles = _period_names([row["period"] for row in volume["results"]], bucket)
     return {
@@ -81,7 +83,14 @@ def _charts(volume: dict, sla: dict, aging: dict, bucket: str) -> dict[str, Any]
             "series": [
                 {"name": _("Created"), "values": [row["created"] for row in volume["results"]]},
                 {"name": _("Resolved"), "values": [row["resolved"] for row in volume["results"]]},
+                {"name": _("Reopened"), "values": [row["reopened"] for row in volume["results"]]},
             ],
+        },
+        "backlog": {
+            "labels": labels,
+            "titles": titles,
+            "axis": "time",
+            "series": [{"name": _("Open at the end"), "values": [row["backlog"] for row in volume["results"]]}],
         },
         "sla": {
             "labels": [row["label"] for row in by_priority],
@@ -107,6 +116,24 @@ def _charts(volume: dict, sla: dict, aging: dict, bucket: str) -> dict[str, Any]
             ],
         },
     }
+
+
+def _heatmap(arrivals: dict) -> dict[str, Any]:
+    """The arrivals as a weekday x hour table: each cell's count and its shade (its share of the busiest cell)."""
+    most = max((row["count"] for row in arrivals["results"]), default=0)
+    names = [date_format(date(2026, 1, 5) + timedelta(days=day), "D") for day in range(7)]  # a Monday, then the week
+    rows = [
+        {
+            "name": names[weekday - 1],
+            "cells": [
+                {"hour": row["hour"], "count": row["count"], "shade": round(row["count"] / most, 2) if most else 0}
+                for row in arrivals["results"]
+                if row["weekday"] == weekday
+            ],
+        }
+        for weekday in range(1, 8)
+    ]
+    return {"rows": rows, "hours": list(range(24)), "total": arrivals["totals"]["created"]}
 
 
 def _shown_dates(params: dict[str, Any]) -> dict[str, str]:
@@ -141,11 +168,12 @@ def reports_page(request: HttpRequest, admin_site) -> HttpResponse:
         "teams": Team.objects.order_by("name"),
         "answers": answers,
         "charts": _charts(answers["volume"], answers["sla"], answers["aging"], bucket) if answers else {},
+        "heatmap": _heatmap(answers["arrivals"]) if answers else None,
         "presets": date_presets(timezone.localdate()),
         "shown": _shown_dates(answers["sla"]["params"]) if answers else {},
         "csv": {
             name.replace("-", "_"): "/api/v1/reports/{}?{}".format(name, urlencode(_query(request, format="csv")))
-            for name in ("tickets", "sla", "aging", "agents", "dashboard", "sla-violations")
+            for name in ("tickets", "sla", "aging", "agents", "dashboard", "sla-violations", "arrivals")
         },
         "subscriptions": subscriptions_context(request) if scope is not None else [],
         "weekdays": WEEKDAYS,

@@ -39,7 +39,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from reports.metrics import agents, aging, sla, sla_violations, summary, volume
+from reports.metrics import agents, aging, arrivals, sla, sla_violations, summary, volume
 from reports.params import ReportParams, ReportParamsSerializer, local_iso
 from reports.scope import ReportScope
 from reports.subject import Subject
@@ -94,6 +94,7 @@ REPORTS: dict[str, Report] = {
             stream=_of_tickets(sla_violations.stream_violations),
         ),
         Report("tickets", volume.VolumeParamsSerializer, volume.volume, volume.columns),
+        Report("arrivals", ReportParamsSerializer, arrivals.arrivals, lambda params: arrivals.COLUMNS),
     )
 }
 

@@ -24,7 +24,9 @@ class ParamsEchoSerializer(serializers.Serializer):
 
 class VolumeParamsEchoSerializer(ParamsEchoSerializer):
     bucket = serializers.CharField(help_text="day, week or month.")
-    split = serializers.CharField(allow_null=True, help_text="category, priority, team or null.")
+    split = serializers.CharField(
+        allow_null=True, help_text="category, priority, team, channel, organization, tag or null."
+    )
 
 
 class ViolationsParamsEchoSerializer(ParamsEchoSerializer):
@@ -64,13 +66,19 @@ class VolumeRowSerializer(serializers.Serializer):
     category = serializers.CharField(required=False, help_text="With split=category: the category's slug.")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, help_text="With split=priority.")
     team = serializers.CharField(required=False, allow_null=True, help_text="With split=team: its name, or null.")
+    channel = serializers.CharField(required=False, help_text="With split=channel.")
+    organization = serializers.CharField(required=False, allow_null=True, help_text="With split=organization.")
+    tag = serializers.CharField(required=False, allow_null=True, help_text="With split=tag: a tag, or null.")
     created = serializers.IntegerField()
-    resolved = serializers.IntegerField()
+    resolved = serializers.IntegerField(help_text="Resolutions in the bucket.")
+    reopened = serializers.IntegerField(help_text="Reopens in the bucket.")
+    backlog = serializers.IntegerField(required=False, help_text="Without a split: tickets open at the bucket's end.")
 
 
 class VolumeTotalsSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     resolved = serializers.IntegerField()
+    reopened = serializers.IntegerField()
 
 
 class VolumeReportSerializer(ReportFrameSerializer):
@@ -149,6 +157,11 @@ class SatisfactionSerializer(serializers.Serializer):
     good_percent = serializers.FloatField(allow_null=True, help_text="Share of the ratings that were 4 or 5, %.")
 
 
+class OneTouchSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Resolutions after exactly one public staff reply.")
+    percent = serializers.FloatField(allow_null=True, help_text="Their share of the resolutions, %.")
+
+
 class MetricRowSerializer(serializers.Serializer):
     metric = serializers.CharField(help_text="A figure's dotted name, e.g. by_status.open or first_response.median.")
     value = serializers.JSONField(allow_null=True)
@@ -167,6 +180,12 @@ class DashboardReportSerializer(ReportFrameSerializer):
     sla_compliance = ComplianceSerializer()
     satisfaction = SatisfactionSerializer()
     reopened = serializers.IntegerField(help_text="Tickets reopened in the range, each once.")
+    one_touch = OneTouchSerializer()
+    replies_per_ticket = serializers.FloatField(allow_null=True, help_text="Mean public staff replies per resolution.")
+    requester_wait = DurationSerializer(help_text="Wall minutes resolved tickets waited on the desk.")
+    paused_mean = serializers.FloatField(
+        allow_null=True, help_text="Mean wall minutes resolved tickets waited on the requester or others."
+    )
     results = MetricRowSerializer(many=True)
 
 
@@ -185,8 +204,34 @@ class AgentRowSerializer(serializers.Serializer):
     p90_first_response = serializers.FloatField(allow_null=True)
     p90_resolution = serializers.FloatField(allow_null=True)
     good_percent = serializers.FloatField(allow_null=True, help_text="Share of the ratings that were 4 or 5, %.")
+    one_touch_percent = serializers.FloatField(allow_null=True, help_text="Resolutions after one public reply, %.")
+    replies_per_ticket = serializers.FloatField(allow_null=True, help_text="Mean public staff replies per resolution.")
 
 
 class AgentsReportSerializer(ReportFrameSerializer):
     params = ParamsEchoSerializer()
     results = AgentRowSerializer(many=True)
+
+
+class ArrivalRowSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text="1 = Monday ... 7 = Sunday, local.")
+    hour = serializers.IntegerField(help_text="0 to 23, local.")
+    count = serializers.IntegerField()
+
+
+class ArrivalTotalsSerializer(serializers.Serializer):
+    by_weekday = serializers.DictField(child=serializers.IntegerField())
+    by_hour = serializers.DictField(child=serializers.IntegerField())
+    created = serializers.IntegerField()
+
+
+class BusiestSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField()
+    hour = serializers.IntegerField()
+
+
+class ArrivalsReportSerializer(ReportFrameSerializer):
+    params = ParamsEchoSerializer()
+    results = ArrivalRowSerializer(many=True)
+    totals = ArrivalTotalsSerializer()
+    busiest = BusiestSerializer(allow_null=True)

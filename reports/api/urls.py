@@ -15,4 +15,5 @@ urlpatterns = [
     re_path(r"^reports/aging/?$", views.AgingReportView.as_view(), name="report-aging"),
     re_path(r"^reports/sla-violations/?$", views.SlaViolationsReportView.as_view(), name="report-sla-violations"),
     re_path(r"^reports/tickets/?$", views.VolumeReportView.as_view(), name="report-tickets"),
+    re_path(r"^reports/arrivals/?$", views.ArrivalsReportView.as_view(), name="report-arrivals"),
 ]

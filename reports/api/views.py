@@ -94,9 +94,11 @@ class SlaViolationsReportView(ReportView):
 
 
 @_documented(
-    "Ticket volume: created and resolved per day, week or month",
-    "Created (by created_at) and resolved (by resolved_at) counts per local day, Monday-based week or month of "
-    "the server's time zone, every bucket of the range listed, optionally split by category, priority or team.",
+    "Ticket volume: created, resolved, reopened and the backlog per day, week or month",
+    "Tickets created, and resolutions and reopens that happened, per local day, Monday-based week or month of the "
+    "server's time zone, every bucket of the range listed; without a split, the backlog (tickets open) at each "
+    "bucket's end. Optionally split by category, priority or team (as the ticket was when it was resolved or "
+    "reopened), channel, organization or tag. Past buckets do not change when tickets are reopened later.",
     serializers.VolumeReportSerializer,
     "tickets",
 )
@@ -106,10 +108,13 @@ class VolumeReportView(ReportView):
 
 @_documented(
     "Dashboard: the day's figures",
-    "Tickets created and resolved in [from, to) with their current status and priority; unassigned and overdue "
-    "tickets now; mean, median and 90th-percentile first-response and resolution times in minutes of the policy's "
-    "business time (clocks stopped in the range); SLA compliance (judged as the sla report judges); mean "
-    "satisfaction and CSAT (share of ratings of 4 or 5); tickets reopened in the range (each once).",
+    "Tickets created in [from, to) with their current status and priority, and the resolutions in it (a ticket "
+    "resolved twice counts twice); unassigned and overdue tickets now; mean, median and 90th-percentile "
+    "first-response and resolution times in minutes of the policy's business time (clocks stopped in the range); "
+    "SLA compliance (judged as the sla report judges); one-touch resolutions (after exactly one public staff "
+    "reply) and replies per resolution; requester wait (wall time waiting on the desk) and time paused; mean "
+    "satisfaction and CSAT (share of ratings of 4 or 5); tickets reopened in the range (each once). Counted from "
+    "what happened in the range: a past range does not change when its tickets are reopened or reassigned.",
     serializers.DashboardReportSerializer,
     "dashboard",
 )
@@ -119,9 +124,10 @@ class DashboardReportView(ReportView):
 
 @_documented(
     "Agents: each agent's figures",
-    "Per current assignee: tickets assigned (created in the range) and resolved, median and 90th-percentile first "
-    "response and resolution (business minutes), SLA %, reopen rate, satisfaction and CSAT. An agent sees their "
-    "own row, a team lead their teams'.",
+    "Per agent, credited with the work they did at the time: assignments to them and resolutions while the "
+    "ticket was theirs in the range, median and 90th-percentile first response (their own first replies) and "
+    "resolution (business minutes), SLA %, reopens per resolution, one-touch % and replies per resolution, "
+    "satisfaction and CSAT. An agent sees their own row, a team lead their teams'.",
     serializers.AgentsReportSerializer,
     "agents",
 )
@@ -131,11 +137,23 @@ class AgentsReportView(ReportView):
 
 @_documented(
     "SLA compliance by priority, policy and team",
-    "First response judged by its due time in the range (answered, or unanswered past due); resolution judged "
-    "when its clock stopped in the range, or breached while still open. Percent met of judged, per priority, "
-    "policy and team, and in all.",
+    "Each clock judged in the range where it stopped (a first reply, or solving the ticket, which fulfils the "
+    "first-response target as in Zendesk; a resolution, or a close without one), met or not as it was then; a "
+    "clock still running past its due time judged not met in the range of its due time, whether or not the "
+    "sweep has recorded the breach. Percent met of judged, per priority, policy and team, and in all.",
     serializers.SlaReportSerializer,
     "sla",
 )
 class SlaReportView(ReportView):
     report_name = "sla"
+
+
+@_documented(
+    "Arrivals: tickets created per weekday and hour",
+    "Tickets created in [from, to) per local weekday (1 = Monday ... 7 = Sunday) and hour (0-23) of the server's "
+    "time zone: 168 rows, zeros included, with totals per weekday and hour and the busiest slot.",
+    serializers.ArrivalsReportSerializer,
+    "arrivals",
+)
+class ArrivalsReportView(ReportView):
+    report_name = "arrivals"

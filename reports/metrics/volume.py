@@ -1,7 +1,10 @@
 """``tickets``: tickets created and resolved per day, week or month, optionally split.
 
 Options: ``bucket`` = ``day`` (default), ``week`` (weeks start on Monday) or
-``month``; ``split`` = ``category``, ``priority`` or ``team``.
+``month``; ``split`` = ``category``, ``priority``, ``team``, ``channel``, ``organization``
+or ``tag``. Resolutions and reopens split by the category, priority and team the ticket
+had when they happened, by its channel, organization and tags as they are now; a ticket
+with two tags counts under each, one without under ``null``.
 
 A ticket counts as created in the bucket of its ``created_at``; ``resolved`` and
 ``reopened`` count the resolutions and reopens that happened in the bucket (milestones,
@@ -42,13 +45,32 @@ from tickets.models import STOPS, MilestoneKind, Ticket
 
 BUCKETS = ("day", "week", "month")
 # split name -> the column it groups on
-SPLITS = {"category": "category__slug", "priority": "priority", "team": "team__name"}
+SPLITS = {
+    "category": "category__slug",
+    "priority": "priority",
+    "team": "team__name",
+    "channel": "channel",
+    "organization": "organization__name",
+    "tag": "tags__name",
+}
+# The splits a milestone does not keep of its moment: read from its ticket as it is now.
+_OF_THE_TICKET = {"channel", "organization", "tag"}
+
+
+def split_column(split: str, counted: QuerySet) -> str:
+    """The column a split groups ``counted`` (tickets or milestones) by."""
+    column = SPLITS[split]
+    return f"ticket__{column}" if counted.model is not Ticket and split in _OF_THE_TICKET else column
 
 
 class VolumeParamsSerializer(ReportParamsSerializer):
     bucket = serializers.ChoiceField(choices=BUCKETS, default="day", help_text="day, week (from Monday) or month.")
     split = serializers.ChoiceField(
-        choices=list(SPLITS), required=False, allow_null=True, default=None, help_text="category, priority or team."
+        choices=list(SPLITS),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="category, priority, team, channel, organization or tag (a ticket with two tags counts under each).",
     )
 
 
@@ -116,7 +138,7 @@ def _counts_per_period(
     in_period = tickets.order_by().filter(
         **{f"{field}__gte": RawSQL("period.lo", ()), f"{field}__lt": RawSQL("period.hi", ())}
     )
-    one = in_period.values(value=F(SPLITS[split])) if split else in_period.values(value=Value(1))
+    one = in_period.values(value=F(split_column(split, tickets))) if split else in_period.values(value=Value(1))
     sql, params_ = one.query.sql_with_params()
     query = _PER_PERIOD.format(
         value="ticket.value," if split else "", tickets=sql, group="GROUP BY ticket.value" if split else ""
@@ -143,7 +165,7 @@ def _counts_truncated(
     tickets: QuerySet[Ticket], field: str, params: ReportParams, bucket: str, split: str | None
 ) -> dict:
     """``_counts`` by one GROUP BY on each ticket's instant truncated to its local bucket."""
-    group = [SPLITS[split]] if split else []
+    group = [split_column(split, tickets)] if split else []
     rows = (
         tickets.filter(**{f"{field}__gte": params.start, f"{field}__lt": params.end})
         .annotate(period=Trunc(field, bucket, output_field=DateField(), tzinfo=timezone.get_current_timezone()))

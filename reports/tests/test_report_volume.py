@@ -182,3 +182,30 @@ def test_three_queries_whatever_the_number_of_tickets(tickets, api, manager, set
     with django_assert_num_queries(4):
         body = client.get(f"{URL}?from=2026-03-01&to=2026-03-20&split=category").json()
     assert body["totals"] == {"created": 7 + 14, "resolved": 3 + 14, "reopened": 0}
+
+
+@pytest.mark.parametrize("database_split", [True, False], ids=["per-period", "truncated"])
+def test_split_by_channel_organization_and_tag(db, paris, org, api, manager, monkeypatch, database_split):
+    from reports.metrics import volume
+    from tickets.models import Tag
+
+    if not database_split:  # the SQLite path, on PostgreSQL too
+        monkeypatch.setattr(volume, "_counts_per_period", volume._counts_truncated)
+    with time_machine.travel(NOW, tick=False):
+        mailed = make(utc(3, 10, 9), Status.RESOLVED, channel="email", organization=org, resolved_at=utc(3, 11, 9))
+        portal = make(utc(3, 10, 10), channel="portal")
+        mailed.tags.add(Tag.objects.create(name="vpn"), Tag.objects.create(name="urgent-fix"))
+        portal.tags.add(Tag.objects.get(name="vpn"))
+        client = api(manager)
+        query = f"{URL}?from=2026-03-09&to=2026-03-15&bucket=month"
+        by_channel = client.get(f"{query}&split=channel").json()["results"]
+        by_org = client.get(f"{query}&split=organization").json()["results"]
+        by_tag = client.get(f"{query}&split=tag").json()["results"]
+
+    def rows(results, split):
+        return [(row[split], row["created"], row["resolved"]) for row in results]
+
+    assert rows(by_channel, "channel") == [("email", 1, 1), ("portal", 1, 0)]
+    assert rows(by_org, "organization") == [(org.name, 1, 1), (None, 1, 0)]
+    # A ticket counts under each of its tags: the mailed one under both.
+    assert rows(by_tag, "tag") == [("urgent-fix", 1, 1), ("vpn", 2, 1)]

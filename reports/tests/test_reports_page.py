@@ -22,7 +22,7 @@ def test_a_manager_sees_the_charts_and_the_agent_table(client, manager, agent, c
     html = response.content.decode()
     assert "helpdesk/admin/charts.js" in html and "cdn" not in html.lower()
     charts = json.loads(re.search(r'<script id="report-charts" type="application/json">(.*?)</script>', html, re.S)[1])
-    assert set(charts) == {"volume", "sla", "aging"}
+    assert set(charts) == {"volume", "backlog", "sla", "aging"}
     assert sum(charts["volume"]["series"][0]["values"]) == 1  # created this week
     assert sum(charts["volume"]["series"][1]["values"]) == 1  # and resolved
     agents = response.context["answers"]["agents"]["results"]
