@@ -1,4 +1,4 @@
-"""The queue's saved views: the small POST endpoints that save, rename and delete an agent's own.
+"""The queue's saved views: the small POST endpoints that save, rename, reorder and delete an agent's own.
 
 Each answers with a redirect back to the queue and a message; bad input is a message, another
 user's view is a 404. The tabs themselves are built in ``tabs.py``.
@@ -67,6 +67,19 @@ def delete_view(request, view_id: int):
     return HttpResponseRedirect(_queue())
 
 
+@_staff_only
+def move_view(request, view_id: int):
+    try:
+        view = services.saved_view_move(user=request.user, view_id=view_id, direction=request.POST.get("direction", ""))
+    except NotFound:
+        raise Http404 from None
+    except HelpdeskError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(_queue())
+    messages.success(request, _("View “%(name)s” moved.") % {"name": view.name})
+    return HttpResponseRedirect(_queue(view.query))
+
+
 def urls(admin_site) -> list:
     """The endpoints, behind the admin's login and CSRF check (``admin_view``)."""
     wrap = admin_site.admin_view
@@ -74,4 +87,5 @@ def urls(admin_site) -> list:
         path("views/save/", wrap(save_view), name="tickets_savedview_save"),
         path("views/<int:view_id>/rename/", wrap(rename_view), name="tickets_savedview_rename"),
         path("views/<int:view_id>/delete/", wrap(delete_view), name="tickets_savedview_delete"),
+        path("views/<int:view_id>/move/", wrap(move_view), name="tickets_savedview_move"),
     ]

@@ -14,7 +14,7 @@ from tickets.services.satisfaction import ticket_rate
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
 from tickets.services.sweep import sla_sweep
 from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
-from tickets.services.views import saved_view_create, saved_view_delete, saved_view_rename
+from tickets.services.views import saved_view_create, saved_view_delete, saved_view_move, saved_view_rename
 
 __all__ = [
     "attachment_add",
@@ -29,6 +29,7 @@ __all__ = [
     "guest_ticket_create",
     "saved_view_create",
     "saved_view_delete",
+    "saved_view_move",
     "saved_view_rename",
     "sla_sweep",
     "ticket_assign",

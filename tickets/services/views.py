@@ -70,3 +70,24 @@ def saved_view_rename(*, user: User, view_id: int | str, name: str) -> SavedView
 def saved_view_delete(*, user: User, view_id: int | str) -> None:
     """Delete one of ``user``'s own views."""
     _own(user, view_id).delete()
+
+
+def saved_view_move(*, user: User, view_id: int | str, direction: str) -> SavedView:
+    """Move one of ``user``'s views a place earlier (``up``) or later (``down``) among their tabs.
+
+    The positions are renumbered 1..n in their current order first, so views saved with equal
+    positions (or gaps) move predictably; the first view moved up, or the last down, stays put.
+    """
+    if direction not in ("up", "down"):
+        raise ValidationFailed.on("direction", "Move a view up or down.")
+    view = _own(user, view_id)
+    with transaction.atomic():
+        views = list(SavedView.objects.select_for_update().filter(user=user).order_by("position", "pk"))
+        index = next(i for i, each in enumerate(views) if each.pk == view.pk)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(views):
+            views[index], views[other] = views[other], views[index]
+        for position, each in enumerate(views, start=1):
+            each.position = position
+        SavedView.objects.bulk_update(views, ["position"])
+    return next(each for each in views if each.pk == view.pk)

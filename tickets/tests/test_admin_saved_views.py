@@ -86,6 +86,33 @@ class TestSaveAndOpen:
         assert saved_labels(client.get(QUEUE)) == ["Zeta", "Alpha", "Mid"]
 
 
+def move_url(view):
+    return reverse("admin:tickets_savedview_move", args=[view.pk])
+
+
+class TestReorder:
+    def test_moving_a_view_earlier_or_later_reorders_the_tabs(self, client, agent):
+        views = [services.saved_view_create(user=agent, name=name, query="view=all") for name in ["A", "B", "C"]]
+        client.force_login(agent)
+        response = client.post(move_url(views[2]), {"direction": "up"}, follow=True)
+        assert saved_labels(response) == ["A", "C", "B"]
+        assert messages_of(response) == ["View “C” moved."]
+        assert saved_labels(client.post(move_url(views[0]), {"direction": "down"}, follow=True)) == ["C", "A", "B"]
+        # The first moved up and the last moved down stay where they are; the page disables those buttons.
+        response = client.post(move_url(views[2]), {"direction": "up"}, follow=True)
+        assert saved_labels(response) == ["C", "A", "B"]
+        assert 'value="up" disabled' in response.content.decode()
+
+    def test_a_bad_direction_or_another_users_view_changes_nothing(self, client, agent, other_agent):
+        mine = services.saved_view_create(user=agent, name="Mine", query="view=all")
+        theirs = services.saved_view_create(user=other_agent, name="Theirs", query="view=all")
+        client.force_login(agent)
+        response = client.post(move_url(mine), {"direction": "sideways"}, follow=True)
+        assert messages_of(response) == ["Move a view up or down."]
+        assert client.post(move_url(theirs), {"direction": "up"}).status_code == 404
+        assert client.get(move_url(mine)).status_code == 405
+
+
 class TestOnlyMine:
     def test_an_agent_never_sees_another_users_views(self, client, agent, other_agent):
         services.saved_view_create(user=other_agent, name="Theirs", query="view=all")
