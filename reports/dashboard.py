@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from tickets import workflow
 from tickets.choices import Status
-from tickets.models import Ticket
+from tickets.models import Milestone, MilestoneKind
 from tickets.selectors import sla_at_risk_condition, sla_breached_condition, tickets_visible_to
 
 # Days in the created-vs-resolved chart, today included.
@@ -35,8 +35,8 @@ def _start_of(day: date, zone: tzinfo) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), zone)
 
 
-def _per_day(tickets: QuerySet[Ticket], field: str, since: datetime, zone: tzinfo) -> dict[date, int]:
-    """Tickets per local day of ``field`` from ``since`` on: one GROUP BY query.
+def _per_day(tickets: QuerySet, field: str, since: datetime, zone: tzinfo) -> dict[date, int]:
+    """Tickets (or milestones) per local day of ``field`` from ``since`` on: one GROUP BY query.
 
     The day is cut in the current time zone by the database (``AT TIME ZONE`` on
     PostgreSQL, Django's zoneinfo-backed function on SQLite), so both give the same
@@ -61,8 +61,8 @@ def dashboard_figures(user: User, *, now: datetime) -> dict[str, Any]:
     last ``SERIES_DAYS`` local days (``daily``), and two chart series, each as
     ``{"labels": [...], "series": [{"name": ..., "values": [...]}]}``, ready for
     ``json_script``. At risk and breached count active tickets only and agree with
-    ``Ticket.sla_state(now)``; a ticket counts as resolved on the day of its
-    ``resolved_at`` (a reopened ticket loses it until it is resolved again).
+    ``Ticket.sla_state(now)``; "resolved" counts the resolutions of each day (a ticket
+    reopened since keeps them; one resolved twice in a day counts twice).
     """
     zone = timezone.get_current_timezone()
     today = timezone.localdate(now, zone)
@@ -74,7 +74,6 @@ def dashboard_figures(user: User, *, now: datetime) -> dict[str, Any]:
     tickets = tickets_visible_to(user).select_related(None).prefetch_related(None).order_by()
     active = Q(status__in=workflow.ACTIVE_STATUSES)
     created_today = Q(created_at__gte=today_start, created_at__lt=tomorrow_start)
-    resolved_today = Q(resolved_at__isnull=False, resolved_at__gte=today_start, resolved_at__lt=tomorrow_start)
     counts = tickets.aggregate(
         **{f"status_{status.value}": Count("id", filter=Q(status=status)) for status in OPEN_STATUSES},
         open_total=Count("id", filter=active),
@@ -82,12 +81,13 @@ def dashboard_figures(user: User, *, now: datetime) -> dict[str, Any]:
         at_risk=Count("id", filter=active & sla_at_risk_condition(now)),
         breached=Count("id", filter=active & sla_breached_condition(now)),
         created_today=Count("id", filter=created_today),
-        resolved_today=Count("id", filter=resolved_today),
     )
 
     since = _start_of(first_day, zone)
     created = _per_day(tickets, "created_at", since, zone)
-    resolved = _per_day(tickets, "resolved_at", since, zone)
+    # Resolutions as they happened (milestones): a ticket reopened since keeps its day in the chart.
+    resolutions = Milestone.objects.filter(kind=MilestoneKind.RESOLVED, ticket__in=tickets.values("pk"))
+    resolved = _per_day(resolutions, "at", since, zone)
     days = [first_day + timedelta(days=offset) for offset in range(SERIES_DAYS)]
 
     daily = [
@@ -106,7 +106,7 @@ def dashboard_figures(user: User, *, now: datetime) -> dict[str, Any]:
         "at_risk": counts["at_risk"],
         "breached": counts["breached"],
         "created_today": counts["created_today"],
-        "resolved_today": counts["resolved_today"],
+        "resolved_today": resolved.get(today, 0),
         "daily": daily,
         "charts": {
             "open_by_status": {

@@ -250,3 +250,15 @@ def test_a_customer_cannot_see_the_admin_index(tickets, customer, client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_a_ticket_reopened_since_keeps_its_resolution_day(tickets, manager):
+    from tickets.services.status import ticket_reopen
+
+    before = dashboard_figures(manager, now=NOW)["daily"]
+    resolved = Ticket.objects.filter(status=Status.RESOLVED).order_by("resolved_at").last()
+    ticket_reopen(actor=manager, ticket=resolved, now=NOW)
+
+    after = dashboard_figures(manager, now=NOW)["daily"]
+    assert [day["resolved"] for day in after] == [day["resolved"] for day in before]
+    assert sum(day["resolved"] for day in after) > 0
