@@ -49,6 +49,10 @@ class Organization(models.Model):
         super().save(*args, **kwargs)
 
 
+# The automation rules' actor (``UserManager.automation``): ".invalid" can never be a real mailbox.
+AUTOMATION_EMAIL = "automation@helpdesk.invalid"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -58,6 +62,15 @@ class UserManager(BaseUserManager["User"]):
         user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
+        return user
+
+    def automation(self) -> User:
+        """The desk's own actor for what automation rules do (automations/): an admin nobody can sign
+        in as (no usable password, ``AUTOMATION_EMAIL`` is not a deliverable address), made on first use."""
+        user, _created = self.get_or_create(
+            email=AUTOMATION_EMAIL,
+            defaults={"full_name": "Automation", "role": Role.ADMIN, "is_available": False, "password": "!"},
+        )
         return user
 
     def create_user(self, email: str, password: str | None = None, **fields) -> User:
@@ -135,6 +148,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def is_automation(self) -> bool:
+        """The desk's automation actor: its replies are not a person's (no first response, no reply count)."""
+        return self.email == AUTOMATION_EMAIL
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

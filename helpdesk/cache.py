@@ -203,3 +203,37 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._guard("clear", False, super().clear)
+
+
+def remembered(key: str, compute: Callable[[], T], timeout: float) -> T:
+    """``compute()``'s answer, kept in the default cache under ``key`` for ``timeout`` seconds.
+
+    For a hint that saves a query on every write (is anyone listening?): whatever the cache does,
+    even raise (a broken backend, not only Redis away, which fails open already), the answer is
+    computed instead and the write goes on.
+    """
+    from django.core.cache import cache
+
+    try:
+        found = cache.get(key)
+    except Exception:
+        logger.warning("cache read of %s failed; computed instead", key, exc_info=True)
+        return compute()
+    if found is not None:
+        return found
+    value = compute()
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:
+        logger.warning("cache write of %s failed; computed again next time", key, exc_info=True)
+    return value
+
+
+def forget(key: str) -> None:
+    """Drop ``key`` from the default cache; a cache that fails leaves it to expire."""
+    from django.core.cache import cache
+
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("cache delete of %s failed; it expires by itself", key, exc_info=True)

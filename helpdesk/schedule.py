@@ -18,6 +18,9 @@ def beat_schedule(*, mail_poll_seconds: int) -> dict[str, dict[str, object]]:
         # helpdesk/liveness.py: HEARTBEAT_SECONDS; an old heartbeat must not pass for a fresh one.
         "heartbeat": {"task": "helpdesk.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 60}},
         "live-presence-prune": {"task": "tickets.tasks.presence_prune", "schedule": 300.0},
+        # automations/: time-based rules (bounded batches per run), and triggers left by a dead process.
+        "automations": {"task": "automations.tasks.run_automations", "schedule": 300.0, "options": {"expires": 300}},
+        "triggers-relay": {"task": "automations.tasks.triggers_relay", "schedule": 60.0},
         "mailboxes-poll": {
             "task": "mailboxes.tasks.poll_all",
             "schedule": float(mail_poll_seconds),

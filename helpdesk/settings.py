@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "mailboxes",
     "reports",
     "kb",
+    "automations",
 ]
 
 MIDDLEWARE = [

@@ -85,6 +85,10 @@ def event_text(event: TicketEvent, names: dict[str, str] | None = None) -> str:
         return _("A reply after the reopen window opened %(number)s") % {"number": event.new_value}
     if kind == EventKind.COMMENT_ADDED:
         return _("Added an internal note") if event.is_internal else _("Added a reply")
+    if kind == EventKind.RULE_APPLIED:
+        done = ", ".join(event.metadata.get("done") or [])
+        text = _("Rule “%(name)s” applied") % {"name": event.new_value}
+        return f"{text}: {done}" if done else str(text)
     if kind == EventKind.ATTACHMENT_DELETED and event.metadata.get("reason") == "infected":
         return _("Deleted %(name)s: the virus scanner found %(signature)s") % {
             "name": event.old_value,

@@ -29,6 +29,8 @@ class EventKind(models.TextChoices):
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     RATED = "rated", _("Rated")
+    # An automation rule (automations/) acted on the ticket; ``new_value`` is the rule's name.
+    RULE_APPLIED = "rule_applied", _("Rule applied")
 
 
 class TicketEvent(models.Model):

@@ -24,6 +24,8 @@ class NotificationKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     # The secret link a guest asked to receive again; sent whatever the preferences say.
     GUEST_LINK = "guest_link", _("Your link to the ticket")
+    # An automation rule's "notify" action: its message, about the ticket.
+    RULE_NOTICE = "rule_notice", _("Message from a rule")
 
 
 class EmailStatus(models.TextChoices):

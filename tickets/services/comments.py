@@ -68,7 +68,9 @@ def comment_add(
         changed: set[str] = set()
         if not is_internal:
             is_requester = actor.pk == locked.requester_id
-            if actor.is_staff_role and not is_requester and locked.first_responded_at is None:
+            # An automation rule's reply is the desk's, not a person's: it answers no first response.
+            first = actor.is_staff_role and not actor.is_automation and not is_requester
+            if first and locked.first_responded_at is None:
                 changed |= sla_first_responded(locked, now=now, by=actor)
             if moves and (target := workflow.target_after_requester_reply(locked.status, **window)) is not None:
                 changed |= apply_status(locked, target, actor=actor, now=now, reason="requester replied")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from accounts.models import AUTOMATION_EMAIL
 from tickets import sla
 from tickets.models import Comment, Milestone, MilestoneKind, Ticket
 
@@ -43,10 +44,11 @@ def milestone_record(
 
 
 def public_staff_replies(ticket: Ticket) -> int:
-    """The public replies staff wrote on the ticket so far (its requester's own words excluded)."""
+    """The public replies staff wrote on the ticket so far (not its requester's, nor automation rules')."""
     return (
         Comment.objects.filter(ticket=ticket, is_internal=False, author__is_staff=True)
         .exclude(author_id=ticket.requester_id)
+        .exclude(author__email=AUTOMATION_EMAIL)
         .count()
     )
 

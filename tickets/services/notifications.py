@@ -85,6 +85,11 @@ def notifications_muted(who: str) -> Iterator[None]:
         _muted.reset(token)
 
 
+def notifications_muted_for() -> str:
+    """Who the writes in progress tell nothing: "", "customers" or "everyone" (``notifications_muted``)."""
+    return _muted.get()
+
+
 def notify(
     *,
     event: TicketEvent,
@@ -118,7 +123,12 @@ def notify_many(items: Iterable[Notice], *, email: bool = True) -> int:
     wanted: dict[tuple[int, str, int], tuple[TicketEvent, str, User, bool]] = {}
     for event, kind, recipients, *emailed in items:
         for user in recipients:
-            if user is None or not user.is_active or (muted == "customers" and not user.is_staff_role):
+            if (
+                user is None
+                or not user.is_active
+                or user.is_automation
+                or (muted == "customers" and not user.is_staff_role)
+            ):
                 continue
             wanted.setdefault((event.pk, kind, user.pk), (event, kind, user, email and all(emailed)))
     if not wanted:
@@ -221,6 +231,7 @@ def _summary(kind: str, event: TicketEvent) -> str:
         NotificationKind.SLA_AT_RISK: f"The {event.field.replace('_', ' ')} target is close.",
         NotificationKind.SLA_BREACHED: f"The {event.field.replace('_', ' ')} target was missed.",
         NotificationKind.GUEST_LINK: "A new private link to the ticket was sent by email.",
+        NotificationKind.RULE_NOTICE: (event.metadata or {}).get("message") or f"Rule “{event.new_value}” applied.",
     }
     return texts[NotificationKind(kind)]
 

@@ -1,0 +1,162 @@
+"""The automation rules in the console: admins write triggers and automations, dry-run them, and read what fired."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_access import AdminOnly
+from automations.dryrun import MAX_DAYS, dry_run
+from automations.models import Firing, Rule, RuleKind, TriggerEvent
+from integrations.admin import ReadOnlyRecords
+
+CONDITIONS_HELP = _(
+    'A list of {"field", "op", "value"}. Fields: status, priority, channel (is, is_not, in, not_in); category '
+    "(a slug), team, assignee, organization (ids; is, is_not, is_set, is_empty); requester_email (is, ends_with, "
+    "contains); subject, description (contains, not_contains); tag (includes, excludes); sla (is ok, at_risk, "
+    "breached); minutes_since_created, minutes_since_status_changed, minutes_since_updated (gt, lt); comment "
+    "(is public or internal, triggers only); business_hours (within or outside a calendar's id). "
+    'Example: [{"field": "priority", "op": "is", "value": "urgent"}, '
+    '{"field": "requester_email", "op": "ends_with", "value": "@acme.example"}]'
+)
+ACTIONS_HELP = _(
+    'A list of {"type", ...}: set_status, set_priority, set_team, assign (value: an agent\'s id), unassign, '
+    "add_tags, remove_tags (value: a list of names), comment (body with {ticket_number}, {ticket_subject}, "
+    "{requester_name}, {requester_email}, {agent_name}; internal: true or false), notify (recipients: assignee, "
+    "team_lead, requester or ids; message). "
+    'Example: [{"type": "set_team", "value": 2}, {"type": "notify", "recipients": ["team_lead"], '
+    '"message": "Urgent ticket {ticket_number} from Acme"}]'
+)
+
+
+class PrettyJSON(forms.JSONField):
+    """JSON shown indented in a roomy box, and a clear message for what does not parse."""
+
+    default_error_messages = {"invalid": _("This is not valid JSON: check the quotes, commas and brackets.")}
+    widget = forms.Textarea(attrs={"rows": 8, "cols": 100, "class": "vLargeTextField hd-json"})
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        return json.dumps(value if value is not None else [], indent=2, ensure_ascii=False)
+
+
+class RuleForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("Runs on"),
+        choices=TriggerEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Triggers only: the ticket changes this rule looks at."),
+    )
+    conditions = PrettyJSON(label=_("All of these"), required=False, help_text=CONDITIONS_HELP)
+    any_conditions = PrettyJSON(label=_("And any of these"), required=False, help_text=_("Same form; may be empty."))
+    actions = PrettyJSON(label=_("Actions"), help_text=ACTIONS_HELP)
+
+    class Meta:
+        model = Rule
+        fields = [
+            "name",
+            "kind",
+            "description",
+            "is_active",
+            "position",
+            "events",
+            "conditions",
+            "any_conditions",
+            "actions",
+        ]
+
+    def clean_conditions(self) -> Any:
+        return self.cleaned_data.get("conditions") or []
+
+    def clean_any_conditions(self) -> Any:
+        return self.cleaned_data.get("any_conditions") or []
+
+
+@admin.register(Rule)
+class RuleAdmin(AdminOnly, admin.ModelAdmin):
+    form = RuleForm
+    list_display = ["name", "kind", "is_active", "position", "runs_on", "last_fired", "dry_run_link"]
+    list_display_links = ["name"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["dry_run_link", "created_by", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(_last_fired=Max("firings__at"))
+
+    @admin.display(description=_("runs on"))
+    def runs_on(self, obj: Rule) -> str:
+        if obj.kind == RuleKind.AUTOMATION:
+            return str(_("every 5 minutes"))
+        labels = dict(TriggerEvent.choices)
+        return ", ".join(str(labels.get(event, event)) for event in obj.events)
+
+    @admin.display(description=_("last fired"), ordering="_last_fired")
+    def last_fired(self, obj: Rule) -> Any:
+        return getattr(obj, "_last_fired", None) or "—"
+
+    @admin.display(description=_("dry run"))
+    def dry_run_link(self, obj: Rule) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:automations_rule_dry_run", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("What would it do?"))
+
+    def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:rule_id>/dry-run/", wrap(self.dry_run_view), name="automations_rule_dry_run"),
+            *super().get_urls(),
+        ]
+
+    def dry_run_view(self, request: HttpRequest, rule_id: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise Http404
+        rule = Rule.objects.filter(pk=rule_id).first()
+        if rule is None:
+            raise Http404
+        try:
+            days = max(1, min(int(request.GET.get("days", 7)), MAX_DAYS))
+        except ValueError:
+            days = 7
+        result = dry_run(rule, days=days)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Dry run of “%(name)s”") % {"name": rule.name},
+            "rule": rule,
+            "days": days,
+            "max_days": MAX_DAYS,
+            "result": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/automations/rule/dry_run.html", context)
+
+
+@admin.register(Firing)
+class FiringAdmin(ReadOnlyRecords, admin.ModelAdmin):
+    list_display = ["at", "rule", "ticket", "outcome", "depth"]
+    list_filter = ["rule"]
+    list_select_related = ["rule", "ticket"]
+    search_fields = ["ticket__number", "rule__name"]
+    date_hierarchy = "at"
+
+    @admin.display(description=_("outcome"))
+    def outcome(self, obj: Firing) -> str:
+        return f"{_('refused')}: {obj.error}" if obj.error else ", ".join(obj.done or [])
