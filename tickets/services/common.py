@@ -6,11 +6,17 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import User
 from helpdesk.errors import NotFound, PreconditionFailed
 from tickets.models import Attachment, EventKind, Ticket, TicketEvent
+
+# Sent with ``events=[TicketEvent, ...]`` inside the writer's transaction for every event recorded
+# (``record``, the SLA sweep's bulk insert): apps that react to ticket changes (webhooks/) listen
+# here, so tickets imports none of them. A receiver that writes must write in the same transaction.
+events_recorded = Signal()
 
 
 def lock_ticket(ticket: Ticket | int, *, expected_version: int | None = None) -> Ticket:
@@ -51,7 +57,7 @@ def record(
     internal: bool = False,
     **metadata: Any,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         field=field,
@@ -62,6 +68,8 @@ def record(
         metadata={k: v for k, v in metadata.items() if v not in (None, "")},
         created_at=now or timezone.now(),
     )
+    events_recorded.send(sender=TicketEvent, events=[event])
+    return event
 
 
 def record_file_removed(attachment: Attachment, *, actor: User | None, now: datetime, **metadata: Any) -> None:
