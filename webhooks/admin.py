@@ -8,7 +8,6 @@ list pages never load it.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,8 +20,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_access import AdminOnly, is_admin
+from accounts.admin_access import AdminOnly
 from helpdesk.errors import HelpdeskError
+from integrations.admin import ReadOnlyRecords
 from webhooks.models import SUBSCRIBABLE, Delivery, DeliveryAttempt, Endpoint
 from webhooks.services import (
     delivery_replay,
@@ -168,28 +168,17 @@ class EndpointAdmin(AdminOnly, admin.ModelAdmin):
         messages.success(request, gettext("New secrets were made; each is on its endpoint's page."))
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ReadOnlyRecords, admin.TabularInline):
+    """Every attempt of the delivery, read-only."""
+
     model = DeliveryAttempt
     fields = ["number", "started_at", "status_code", "duration_ms", "error", "response_body", "replay"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return is_admin(request)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(AdminOnly, admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyRecords, admin.ModelAdmin):
     list_display = [
         "created_at",
         "event",
@@ -235,12 +224,6 @@ class DeliveryAdmin(AdminOnly, admin.ModelAdmin):
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
             queryset = queryset.defer("body", "changes")
         return queryset
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("ticket"))
     def ticket_column(self, obj: Delivery) -> SafeString | str:
