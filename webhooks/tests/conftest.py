@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpdesk.tests.redis_server import redis_configured, redis_server  # noqa: F401 - fixtures
 from webhooks.capture import ENDPOINTS_KEY
 from webhooks.models import SUBSCRIBABLE, Endpoint
 from webhooks.tests.receiver import Receiver

@@ -15,7 +15,7 @@ from tickets import services
 from tickets.models import Ticket, TicketEvent
 from tickets.services.common import events_recorded
 from tickets.tests.factories import category
-from webhooks.capture import connect
+from webhooks.capture import connect, listening_endpoints
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
 from webhooks.tests.conftest import ALL_EVENTS
 
@@ -201,3 +201,15 @@ class TestCost:
         inserts = [q["sql"] for q in counted.captured_queries if "webhooks_delivery" in q["sql"]]
         assert len(inserts) == 1  # one INSERT for both endpoints, and no read of the endpoints
         assert Delivery.objects.count() == 5  # 1 before the second endpoint, then 2 a ticket
+
+
+def test_with_redis_away_the_endpoints_are_read_from_the_database(
+    redis_configured, commit, endpoint, receiver, customer
+):
+    assert [pk for pk, _events, _internal in listening_endpoints()] == [endpoint.pk]  # cached in Redis
+    redis_configured.stop()
+    second = Endpoint.objects.create(name="Second", url=receiver.url, events=["ticket.created"])  # its drop is lost
+    with commit():
+        open_ticket(customer)
+    assert sorted(Delivery.objects.values_list("endpoint_id", flat=True)) == [endpoint.pk, second.pk]
+    assert receiver.events()[0] == "ticket.created"
