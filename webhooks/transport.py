@@ -1,11 +1,12 @@
 """One POST to a receiver: the URL rules, the address check, the timeouts and what is kept of the answer.
 
 No redirect is followed (a 3xx is a failure the admin must fix: the signed request would otherwise
-go somewhere nobody registered). With ``WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`` off, the host is resolved
-just before the request and refused when any of its addresses is not public (loopback, private,
-link-local, multicast, reserved). The check and the connection resolve the name separately, so a
-name whose DNS answer changes in between (rebinding) is not fully covered; keep the setting on only
-where every reachable address is one you would let an admin call.
+go somewhere nobody registered), and no proxy from the environment is used. With
+``WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`` off, the host is resolved when the connection is made and
+refused when any of its addresses is not public (loopback, private, link-local, multicast, reserved);
+the connection then goes to the address that was checked (TLS still checks the certificate against the
+host name), so a DNS answer that changes between the check and the connection (rebinding) cannot
+slip a private address through.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
@@ -47,22 +51,61 @@ def check_url(url: str) -> None:
         raise RefusedURL("The URL's port is not valid.")
 
 
-def check_address(url: str) -> None:
-    """Raise ``RefusedURL`` when private addresses are not allowed and the host has one (or does not resolve)."""
-    if settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
-        return
-    parts = urlsplit(url)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except (OSError, UnicodeError) as exc:
-        raise ConnectionError(f"The host {parts.hostname} does not resolve ({exc}).") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for ``host``: its first, once every one it resolves to is public.
+
+    Raises ``RefusedURL`` for a host with an address that is not public, ``OSError`` for one that
+    does not resolve (tried again later: DNS can come back).
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    for address in addresses:
         if not address.is_global:
             raise RefusedURL(
-                f"Refused: {parts.hostname} resolves to {address}, which is not a public address "
+                f"Refused: {host} resolves to {address}, which is not a public address "
                 "(WEBHOOKS_ALLOW_PRIVATE_ADDRESSES is off)."
             )
+    return str(addresses[0])
+
+
+class _Checked:
+    """A connection that checks the address it is about to open, and opens exactly that one."""
+
+    def _new_conn(self):  # type: ignore[no-untyped-def]
+        if not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
+            self._dns_host = public_address(self._dns_host, self.port)  # type: ignore[attr-defined]
+        return super()._new_conn()  # type: ignore[misc]
+
+
+class _CheckedHTTPConnection(_Checked, HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_Checked, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class _CheckedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: the address checked is the one called
+    adapter = _CheckedAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 @dataclass(frozen=True)
@@ -86,15 +129,17 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
 
     try:
         check_url(url)
-        check_address(url)
-        with requests.post(
-            url,
-            data=body,
-            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        with (
+            _session() as session,
+            session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             start = response.raw.read(RESPONSE_KEEP_BYTES, decode_content=True) or b""
             text = start.decode(response.encoding or "utf-8", errors="replace")
             return Answer(response.status_code, text, "", took())

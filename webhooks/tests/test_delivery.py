@@ -283,6 +283,32 @@ class TestAddresses:
         assert row.status == DeliveryStatus.FAILED and "127.0.0.1" in row.last_error
         assert "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES" in row.last_error
 
+    def test_a_name_for_a_private_address_is_refused_too(self, settings):
+        settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+        answer = transport.post("http://localhost:9/hooks", body=b"{}", headers={})
+        assert answer.refused and answer.status_code is None and "not a public address" in answer.error
+
+    def test_a_name_with_one_private_address_among_public_ones_is_refused(self, monkeypatch):
+        answers = [(2, 1, 6, "", ("93.184.216.34", 80)), (2, 1, 6, "", ("10.0.0.5", 80))]
+        monkeypatch.setattr(transport.socket, "getaddrinfo", lambda *args, **kwargs: answers)
+        with pytest.raises(transport.RefusedURL, match="10.0.0.5"):
+            transport.public_address("hooks.example.test", 80)
+
+    def test_the_connection_goes_to_the_address_that_was_checked(self, receiver, settings, monkeypatch):
+        settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+        checked = []
+
+        def public_address(host, port):
+            checked.append(host)
+            return "127.0.0.1"  # as if the name had resolved to a public address, now pinned
+
+        monkeypatch.setattr(transport, "public_address", public_address)
+        port = receiver.url.split(":")[2].split("/")[0]
+        # The name does not resolve at all: only a connection to the checked address can reach the receiver.
+        answer = transport.post(f"http://hooks.invalid:{port}/hooks", body=b"{}", headers={})
+        assert checked == ["hooks.invalid"] and answer.status_code == 401  # reached (and refused: unsigned)
+        assert receiver.received[0].headers["Host"] == f"hooks.invalid:{port}"
+
     @pytest.mark.parametrize(
         "url", ["ftp://example.com/x", "http://user:pw@example.com/x", "https:///nohost", "javascript:alert(1)"]
     )
