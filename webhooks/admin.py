@@ -8,6 +8,7 @@ list pages never load it.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -94,7 +95,8 @@ class EndpointAdmin(AdminOnly, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Endpoint]:
         queryset = super().get_queryset(request)
         # The list never shows a secret, so it does not load (and decrypt) one.
-        return queryset.defer("secret") if request.resolver_match.url_name.endswith("changelist") else queryset
+        match = request.resolver_match
+        return queryset.defer("secret") if match and match.url_name.endswith("changelist") else queryset
 
     def get_fieldsets(self, request: HttpRequest, obj: Endpoint | None = None):
         if obj is None:
@@ -131,6 +133,13 @@ class EndpointAdmin(AdminOnly, admin.ModelAdmin):
     def deliveries_link(self, obj: Endpoint) -> SafeString:
         url = reverse("admin:webhooks_delivery_changelist")
         return format_html('<a href="{}?endpoint__id__exact={}">{}</a>', url, obj.pk, gettext("Every delivery"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None):
+        if request.method == "GET":
+            paused = list(Endpoint.objects.filter(paused_at__isnull=False).values_list("name", "paused_reason")[:10])
+            for name, reason in paused:
+                messages.warning(request, gettext("%(name)s is paused: %(reason)s") % {"name": name, "reason": reason})
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Endpoint, form: EndpointForm, change: bool) -> None:
         endpoint_save(endpoint=obj, actor=request.user)
