@@ -25,6 +25,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from helpdesk.queue import publish
 from tickets.models import EventKind, TicketEvent
@@ -97,16 +98,14 @@ class _Batch:
             publish(DELIVER_TASK, delivery.pk, what=f"webhook delivery {delivery.pk}", then="the relay will send it")
 
 
-def _batch() -> _Batch:
-    """This transaction's batch, made (and hooked on commit) by its first delivery."""
+def _open_batch() -> _Batch | None:
+    """The batch of the transaction in progress that has not been published yet, if any."""
     connection = transaction.get_connection()
     if connection.in_atomic_block:
         for _sids, hook, _robust in connection.run_on_commit:
             if isinstance(hook, _Batch) and not hook.ran:
                 return hook
-    batch = _Batch()
-    transaction.on_commit(batch, robust=True)
-    return batch
+    return None
 
 
 def change_of(event: TicketEvent) -> dict[str, Any]:
@@ -133,13 +132,15 @@ def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> N
     endpoints = listening_endpoints()
     if not endpoints:
         return
-    batch: _Batch | None = None
+    batch = _open_batch()
+    hooked = batch is not None
+    batch = batch or _Batch()
     new: list[Delivery] = []
+    now = timezone.now()
     for event, name in wanted:
         for endpoint_id, names, internal in endpoints:
             if name not in names or (event.is_internal and not internal):
                 continue
-            batch = batch or _batch()
             key = (event.ticket_id, endpoint_id, name)
             if (
                 name in _FOLDED_INTO_CREATED
@@ -153,13 +154,16 @@ def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> N
                 event=name,
                 ticket_id=event.ticket_id,
                 changes=[change_of(event)],
-                created_at=event.created_at,
-                next_attempt_at=event.created_at,
+                created_at=now,
+                next_attempt_at=now,
             )
             batch.rows[key] = delivery
             new.append(delivery)
     if new:
         Delivery.objects.bulk_create(new)
+        if not hooked:
+            # Hooked once its rows exist: outside a transaction the hook runs at once.
+            transaction.on_commit(batch, robust=True)
 
 
 def _append(delivery: Delivery, event: TicketEvent) -> bool:

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from helpdesk.errors import ValidationFailed
 from tickets import services
-from tickets.models import Ticket, TicketEvent
-from tickets.services.common import events_recorded
+from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.services.common import events_recorded, record
 from tickets.tests.factories import category
 from webhooks.capture import connect, listening_endpoints
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
@@ -213,3 +213,12 @@ def test_with_redis_away_the_endpoints_are_read_from_the_database(
         open_ticket(customer)
     assert sorted(Delivery.objects.values_list("endpoint_id", flat=True)) == [endpoint.pk, second.pk]
     assert receiver.events()[0] == "ticket.created"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_commits_and_an_event_recorded_outside_a_transaction(eager, endpoint, receiver, customer, manager):
+    ticket = open_ticket(customer)  # a real commit runs the hook: nothing captured by the test
+    assert receiver.events() == ["ticket.created"]
+    record(ticket, EventKind.UPDATED, actor=manager, field="subject", old="a", new="b")  # autocommit
+    assert receiver.events() == ["ticket.created", "ticket.updated"]
+    assert receiver.received[1].json["changes"][0]["new"] == "b"
