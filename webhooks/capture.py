@@ -10,6 +10,8 @@ One change, one delivery per endpoint: the events one transaction records for on
 webhook event are one delivery with several ``changes`` (a PATCH of subject and priority is one
 ``ticket.updated``), and the assignment and status move that opening a ticket may bring ride in its
 ``ticket.created`` rather than firing ``ticket.updated`` and ``ticket.status_changed`` beside it.
+An import of an external desk's history (``notifications_muted("everyone")``) sends none: those
+changes happened long ago, elsewhere; a live sync (which mutes customers only) sends as usual.
 
 Cost when nobody listens: the active endpoints and their events live in the default cache
 (``ENDPOINTS_KEY``), dropped whenever an endpoint is saved, deleted, paused or resumed, and kept at most
@@ -30,6 +32,7 @@ from django.utils import timezone
 from helpdesk.queue import publish
 from tickets.models import EventKind, TicketEvent
 from tickets.services.common import events_recorded
+from tickets.services.notifications import notifications_muted_for
 from webhooks.models import Delivery, Endpoint, WebhookEvent
 
 ENDPOINTS_KEY = "webhooks:endpoints:v1"
@@ -127,7 +130,7 @@ def change_of(event: TicketEvent) -> dict[str, Any]:
 def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> None:
     """Write the deliveries these events make, in the caller's transaction."""
     wanted = [(event, EVENT_FOR_KIND[event.kind]) for event in events if event.kind in EVENT_FOR_KIND]
-    if not wanted:
+    if not wanted or notifications_muted_for() == "everyone":
         return
     endpoints = listening_endpoints()
     if not endpoints:

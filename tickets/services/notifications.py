@@ -85,6 +85,11 @@ def notifications_muted(who: str) -> Iterator[None]:
         _muted.reset(token)
 
 
+def notifications_muted_for() -> str:
+    """Who the writes in progress tell nothing: "", "customers" or "everyone" (``notifications_muted``)."""
+    return _muted.get()
+
+
 def notify(
     *,
     event: TicketEvent,

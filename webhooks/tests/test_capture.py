@@ -14,6 +14,7 @@ from helpdesk.errors import ValidationFailed
 from tickets import services
 from tickets.models import EventKind, Ticket, TicketEvent
 from tickets.services.common import events_recorded, record
+from tickets.services.notifications import notifications_muted
 from tickets.tests.factories import category
 from webhooks.capture import connect, listening_endpoints
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
@@ -138,6 +139,14 @@ class TestWhatFires:
         with commit():
             open_ticket(customer)
         assert receiver.received == [] and not Delivery.objects.exists()
+
+    def test_an_import_of_history_sends_nothing_a_live_sync_does(self, commit, endpoint, receiver, customer):
+        with commit(), notifications_muted("everyone"):
+            open_ticket(customer)
+        assert not Delivery.objects.exists()
+        with commit(), notifications_muted("customers"):
+            open_ticket(customer)
+        assert receiver.events() == ["ticket.created"]
 
     def test_sla_at_risk_and_breach_from_the_sweep(self, commit, endpoint, receiver, customer, agent):
         endpoint.events = ["ticket.sla_at_risk", "ticket.sla_breached"]
