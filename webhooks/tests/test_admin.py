@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tickets import services as tickets
 from tickets.tests.factories import category
-from webhooks.models import Delivery, DeliveryStatus, Endpoint, WebhookEvent
+from webhooks.models import SUBSCRIBABLE, Delivery, DeliveryStatus, Endpoint, WebhookEvent
 from webhooks.tests.conftest import ALL_EVENTS
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,14 @@ class TestRegistering:
         )
         assert response.status_code == 200 and message in response.content.decode()
         assert not Endpoint.objects.exists()
+
+    def test_the_add_page_offers_every_event_and_no_secret_field(self, client, admin_user):
+        client.force_login(admin_user)
+        page = client.get(reverse("admin:webhooks_endpoint_add")).content.decode()
+        for value, _label in SUBSCRIBABLE:
+            assert f'value="{value}"' in page
+        assert 'value="ping"' not in page and 'name="secret"' not in page
+        assert "include internal notes" in page.lower()
 
     def test_choosing_no_event_is_refused(self, client, admin_user):
         client.force_login(admin_user)
