@@ -22,6 +22,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NameResolutionError
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
@@ -73,7 +74,10 @@ class _Checked:
 
     def _new_conn(self):  # type: ignore[no-untyped-def]
         if not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
-            self._dns_host = public_address(self._dns_host, self.port)  # type: ignore[attr-defined]
+            try:
+                self._dns_host = public_address(self._dns_host, self.port)  # type: ignore[attr-defined]
+            except socket.gaierror as exc:  # as urllib3 reports a name that does not resolve
+                raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[attr-defined, arg-type]
         return super()._new_conn()  # type: ignore[misc]
 
 
@@ -152,5 +156,14 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
 
 
 def _short(exc: BaseException) -> str:
-    # requests nests the socket error deep in its message; the URL is in it, never a secret (none in URLs).
-    return str(exc)[:400]
+    """The root of a connection failure ("[Errno 111] Connection refused"), not requests' nesting of it."""
+    root, seen = exc, set()
+    while id(root) not in seen:
+        seen.add(id(root))
+        inner = getattr(root, "reason", None) or root.__cause__
+        if inner is None and root.args and isinstance(root.args[0], BaseException):
+            inner = root.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        root = inner
+    return str(root)[:400]
