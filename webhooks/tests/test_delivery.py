@@ -109,21 +109,19 @@ class TestRetries:
         assert (row.status, row.attempts, row.last_status_code) == (DeliveryStatus.DELIVERED, 2, 200)
         assert Endpoint.objects.get(pk=row.endpoint_id).failure_streak == 0
 
-    @pytest.mark.parametrize("status", [408, 429, 502, 503])
-    def test_these_answers_are_retried(self, commit, endpoint, receiver, customer, status):
+    @pytest.mark.parametrize(
+        ("status", "outcome"),
+        [
+            *[(code, DeliveryStatus.PENDING) for code in (408, 429, 502, 503)],  # retried later
+            *[(code, DeliveryStatus.FAILED) for code in (400, 404, 422, 301)],  # other 4xx, redirects: at once
+        ],
+    )
+    def test_which_answers_are_retried(self, commit, endpoint, receiver, customer, status, outcome):
         receiver.fail_with(status)
         with commit():
             open_ticket(customer)
         row = Delivery.objects.get()
-        assert (row.status, row.last_status_code) == (DeliveryStatus.PENDING, status)
-
-    @pytest.mark.parametrize("status", [400, 404, 422, 301])
-    def test_other_4xx_and_redirects_fail_at_once(self, commit, endpoint, receiver, customer, status):
-        receiver.fail_with(status)
-        with commit():
-            open_ticket(customer)
-        row = Delivery.objects.get()
-        assert (row.status, row.attempts, row.last_status_code) == (DeliveryStatus.FAILED, 1, status)
+        assert (row.status, row.attempts, row.last_status_code) == (outcome, 1, status)
         assert len(receiver.received) == 1
         assert Endpoint.objects.get(pk=endpoint.pk).paused_at is None  # one bad answer does not pause
 
