@@ -23,3 +23,9 @@ def webhooks_relay() -> int:
 def deliver_pause_notice(notice_id: int) -> bool:
     """Email an endpoint's owner that it was paused; a second run sends nothing."""
     return services.pause_notice_send(notice_id=notice_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def webhooks_prune() -> int:
+    """Delete finished deliveries older than 30 days with their attempts (beat: daily)."""
+    return services.deliveries_prune()

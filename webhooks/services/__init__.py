@@ -11,12 +11,13 @@ from webhooks.services.endpoints import (
     pause_notice_send,
     webhook_send,
 )
-from webhooks.services.relay import webhooks_relay
+from webhooks.services.relay import deliveries_prune, webhooks_relay
 
 __all__ = [
     "MAX_ATTEMPTS",
     "PAUSE_AFTER_FAILURES",
     "RETRY_DELAYS",
+    "deliveries_prune",
     "delivery_attempt",
     "delivery_replay",
     "endpoint_pause",

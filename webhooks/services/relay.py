@@ -21,6 +21,8 @@ from webhooks.services.endpoints import NOTICE_TASK
 
 # A fresh delivery belongs to the task published when its transaction committed.
 RELAY_GRACE = timedelta(seconds=30)
+# How long finished deliveries (and their attempts) stay in the console.
+KEEP_FINISHED = timedelta(days=30)
 
 
 def webhooks_relay(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -59,3 +61,21 @@ def _notices_relay(now: datetime) -> None:
     for pk in waiting.values_list("pk", flat=True)[:100]:
         if not publish(NOTICE_TASK, pk, what="webhook pause email", then="the next relay will try"):
             return
+
+
+def deliveries_prune(
+    *, older_than: timedelta = KEEP_FINISHED, now: datetime | None = None, batch_size: int = 5000
+) -> int:
+    """Delete delivered and failed deliveries older than ``older_than`` with their attempts; how many.
+
+    Waiting ones stay whatever their age (a paused endpoint's). Bounded per run: beat runs it daily.
+    """
+    cutoff = (now or timezone.now()) - older_than
+    finished = Delivery.objects.filter(
+        status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED], created_at__lt=cutoff
+    ).order_by("pk")
+    ids = list(finished.values_list("pk", flat=True)[:batch_size])
+    if not ids:
+        return 0
+    Delivery.objects.filter(pk__in=ids).delete()
+    return len(ids)

@@ -14,9 +14,9 @@ from tickets import services as tickets
 from tickets.models import EmailStatus
 from tickets.tests.factories import category
 from webhooks import services, transport
-from webhooks.models import Delivery, DeliveryStatus, Endpoint, PauseNotice
+from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Endpoint, PauseNotice
 from webhooks.signing import signature, verify
-from webhooks.tasks import deliver, webhooks_relay
+from webhooks.tasks import deliver, webhooks_prune, webhooks_relay
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +323,18 @@ def test_the_secret_never_reaches_the_logs(commit, endpoint, receiver, customer,
         services.endpoint_pause(endpoint_id=endpoint.pk, reason="test")
     assert caplog.records and receiver.secret not in caplog.text
     assert receiver.secret not in str(Delivery.objects.get().attempt_log.get().__dict__)
+
+
+def test_finished_deliveries_are_pruned_after_30_days_waiting_ones_stay(commit, endpoint, receiver, customer):
+    with commit():
+        open_ticket(customer)
+    receiver.fail_with(503)
+    with commit():
+        open_ticket(customer)
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == ["delivered", "pending"]
+    with time_machine.travel(timezone.now() + timedelta(days=29), tick=False):
+        assert webhooks_prune() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=31), tick=False):
+        assert webhooks_prune() == 1
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["pending"]
+    assert DeliveryAttempt.objects.count() == 1  # the pending one's attempt; the other's went with it
