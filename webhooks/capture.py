@@ -93,7 +93,10 @@ class _Batch:
 
     rows: dict[tuple[int, int, str], Delivery] = field(default_factory=dict)
     ran: bool = False
-    __name__ = "publish_webhook_deliveries"
+
+    def __post_init__(self) -> None:
+        # Django names a failed commit hook by these in its log.
+        self.__name__ = self.__qualname__ = "publish_webhook_deliveries"
 
     def __call__(self) -> None:
         self.ran = True
