@@ -37,7 +37,7 @@ from webhooks.services.endpoints import clean_url
 
 class EndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
-        label=_("events"), choices=SUBSCRIBABLE, widget=forms.CheckboxSelectMultiple, required=True
+        label=_("Events"), choices=SUBSCRIBABLE, widget=forms.CheckboxSelectMultiple, required=True
     )
 
     class Meta:
