@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import Role
 from helpdesk.errors import ValidationFailed
 from helpdesk.queue import publish
 from tickets.services.outbox import outbox_send
@@ -73,7 +74,10 @@ def endpoint_rotate_secret(*, endpoint: Endpoint) -> str:
 
 
 def endpoint_pause(*, endpoint_id: int, reason: str, now: datetime | None = None) -> bool:
-    """Pause an endpoint that is not paused yet and queue the email to its owner; True if this call paused it."""
+    """Pause an endpoint that is not paused yet and queue the email to its owner; True if this call paused it.
+
+    An endpoint whose owner is gone (deleted, deactivated, no longer an admin) tells every active admin.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         paused = Endpoint.objects.filter(pk=endpoint_id, paused_at__isnull=True).update(
@@ -82,12 +86,15 @@ def endpoint_pause(*, endpoint_id: int, reason: str, now: datetime | None = None
         if not paused:
             return False
         forget_endpoints()
+        admins = User.objects.filter(is_active=True, role=Role.ADMIN)
         owner_id = Endpoint.objects.values_list("owner_id", flat=True).get(pk=endpoint_id)
-        if owner_id is not None:
-            notice = PauseNotice.objects.create(endpoint_id=endpoint_id, recipient_id=owner_id, reason=reason[:300])
-            transaction.on_commit(
-                lambda: publish(NOTICE_TASK, notice.pk, what="webhook pause email", then="the relay will send it")
-            )
+        recipients = list(admins.filter(pk=owner_id).values_list("pk", flat=True)) if owner_id else []
+        recipients = recipients or list(admins.values_list("pk", flat=True))
+        notices = PauseNotice.objects.bulk_create(
+            PauseNotice(endpoint_id=endpoint_id, recipient_id=pk, reason=reason[:300]) for pk in recipients
+        )
+        ids = [notice.pk for notice in notices]
+        transaction.on_commit(lambda: _publish(ids, task=NOTICE_TASK, what="webhook pause email"))
     return True
 
 
@@ -159,9 +166,9 @@ def delivery_replay(*, deliveries: Iterable[Delivery]) -> tuple[int, list[str]]:
     return len(queued), refused
 
 
-def _publish(ids: list[int]) -> None:
+def _publish(ids: list[int], *, task: str = DELIVER_TASK, what: str = "webhook delivery") -> None:
     for pk in ids:
-        if not publish(DELIVER_TASK, pk, what=f"webhook delivery {pk}", then="the relay will send it"):
+        if not publish(task, pk, what=f"{what} {pk}", then="the relay will send it"):
             return
 
 

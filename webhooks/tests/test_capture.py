@@ -18,6 +18,7 @@ from tickets.services.notifications import notifications_muted
 from tickets.tests.factories import category
 from webhooks.capture import connect, listening_endpoints
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
+from webhooks.services import webhook_send
 from webhooks.tests.conftest import ALL_EVENTS
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +232,19 @@ def test_real_commits_and_an_event_recorded_outside_a_transaction(eager, endpoin
     record(ticket, EventKind.UPDATED, actor=manager, field="subject", old="a", new="b")  # autocommit
     assert receiver.events() == ["ticket.created", "ticket.updated"]
     assert receiver.received[1].json["changes"][0]["new"] == "b"
+
+
+def test_webhook_send_queues_a_signed_payload_of_ones_own(commit, endpoint, receiver):
+    with commit():
+        delivery = webhook_send(endpoint=endpoint, event="ticket.updated", payload={"rule": "escalate-vip"})
+    [got] = receiver.received
+    assert got.signature_ok and got.event == "ticket.updated" and got.delivery == str(delivery.uuid)
+    assert got.json == {
+        "id": str(delivery.uuid),
+        "event": "ticket.updated",
+        "occurred_at": got.json["occurred_at"],
+        "rule": "escalate-vip",
+    }
+    Endpoint.objects.filter(pk=endpoint.pk).update(paused_at=timezone.now())
+    with pytest.raises(ValidationFailed, match="paused"):
+        webhook_send(endpoint=Endpoint.objects.get(pk=endpoint.pk), event="ticket.updated", payload={})

@@ -186,6 +186,14 @@ class TestPausing:
         assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == waiting
         assert Endpoint.objects.get(pk=endpoint.pk).failure_streak == 0
 
+    def test_without_its_owner_every_active_admin_is_told(self, endpoint, admin_user, manager):
+        other_admin = type(admin_user).objects.create(email="admin2@example.com", role="admin")
+        admin_user.is_active = False
+        admin_user.save()
+        assert services.endpoint_pause(endpoint_id=endpoint.pk, reason="gone") is True
+        assert services.endpoint_pause(endpoint_id=endpoint.pk, reason="again") is False  # told once
+        assert list(PauseNotice.objects.values_list("recipient", flat=True)) == [other_admin.pk]
+
     def test_a_delivery_that_gives_up_pauses(self, delivery, receiver):
         Delivery.objects.filter(pk=delivery.pk).update(attempts=services.MAX_ATTEMPTS - 1)
         with time_machine.travel(at(delivery, 7), tick=False):
