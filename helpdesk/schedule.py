@@ -14,6 +14,9 @@ def beat_schedule(*, mail_poll_seconds: int) -> dict[str, dict[str, object]]:
         "integrations-push-relay": {"task": "integrations.tasks.push_pending_relay", "schedule": 60.0},
         "integrations-pull": {"task": "integrations.tasks.pull_all", "schedule": 120.0},
         "integrations-sync-log-prune": {"task": "integrations.tasks.sync_log_prune_task", "schedule": 86400.0},
+        # webhooks/services/relay.py: retries that are due, deliveries no task took, claims of dead workers.
+        "webhooks-relay": {"task": "webhooks.tasks.webhooks_relay", "schedule": 60.0},
+        "webhooks-prune": {"task": "webhooks.tasks.webhooks_prune", "schedule": 86400.0},
         "idempotency-keys-prune": {"task": "helpdesk.tasks.idempotency_keys_prune", "schedule": 3600.0},
         # helpdesk/liveness.py: HEARTBEAT_SECONDS; an old heartbeat must not pass for a fresh one.
         "heartbeat": {"task": "helpdesk.tasks.heartbeat", "schedule": 30.0, "options": {"expires": 60}},

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "mailboxes",
     "reports",
     "kb",
+    "webhooks",
     "automations",
 ]
 
@@ -379,6 +380,13 @@ LIVE_STREAM_MAX_SECONDS = env_int("LIVE_STREAM_MAX_SECONDS", 300, minimum=5)
 # Unset: a key derived from SECRET_KEY (integrations/crypto.py; check integrations.W001 warns in
 # production). Make one with `python -m integrations.crypto`.
 INTEGRATIONS_ENCRYPTION_KEY = env_fernet_keys("INTEGRATIONS_ENCRYPTION_KEY")
+
+# --- Outbound webhooks (webhooks/) --------------------------------------------
+
+# Off: a delivery to an address that is loopback, private, link-local or otherwise not public is refused
+# when it is made (the host is resolved then), so an admin cannot point the server at its own network.
+# On in development (DEBUG) and in the test suite, which deliver to receivers on 127.0.0.1.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 
 # --- Email channel (mailboxes/) -----------------------------------------------
 

@@ -20,7 +20,7 @@ from tickets.changes import note_tickets_changed
 from tickets.choices import Priority, Status
 from tickets.models import EventKind, NotificationKind, Ticket, TicketEvent
 from tickets.models.conditions import FIRST_RESPONSE_UNMET, RESOLUTION_UNMET
-from tickets.services.common import record, touch
+from tickets.services.common import events_recorded, record, touch
 from tickets.services.notifications import notify_many
 from tickets.services.sla import breach_watchers, clock_metadata, sla_apply, sla_policies_remembered, tells_lead
 from tickets.services.status import apply_status
@@ -108,6 +108,7 @@ def _sweep_round(now: datetime, batch_size: int, counts: dict[str, int]) -> int:
                     for ticket in claimed
                     if (ticket_due := getattr(ticket, f"{metric}_due_at")) is not None
                 )
+                events_recorded.send(sender=TicketEvent, events=events)
                 notification = NotificationKind.SLA_AT_RISK if state == "at_risk" else NotificationKind.SLA_BREACHED
                 notify_many(
                     (event, notification, breach_watchers(event.ticket, lead=tells_lead(event.ticket, state)))
