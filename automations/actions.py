@@ -11,6 +11,9 @@ An action is ``{"type": ..., ...}``:
   emailed to the requester as any reply is). A rule's reply is the desk's: it meets no first response.
 - ``notify``: ``recipients`` (``assignee``, ``team_lead``, ``requester``, or people's ids) and a
   ``message``: an in-app alert and an email, as the recipients' preferences allow.
+- ``webhook``: ``endpoint``, an outbound webhook endpoint's id (webhooks/): a signed ``rule.fired``
+  delivery with the rule and the ticket as it is once the rule's earlier actions are done, queued
+  in the rule's transaction and retried like any delivery. A paused endpoint refuses it.
 
 Actions run in order, as the desk's automation actor (``User.objects.automation()``), through the
 same services a person's change goes through (workflow, permissions, events, SLA, notifications);
@@ -34,6 +37,9 @@ from tickets.choices import Priority, Status
 from tickets.models import PLACEHOLDERS, EventKind, NotificationKind, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record
 from tickets.services.notifications import notify
+from webhooks.models import Endpoint, WebhookEvent
+from webhooks.services import webhook_send
+from webhooks.services.payload import ticket_data
 
 RECIPIENT_ROLES = ("assignee", "team_lead", "requester")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -113,6 +119,15 @@ def _clean_one(action: Any, index: int) -> dict[str, Any]:
             raise _fail(index, f"name who to tell: {', '.join(RECIPIENT_ROLES)} or people's ids.")
         cleaned = [one if one in RECIPIENT_ROLES else _agent(one, index) for one in recipients]
         return {"type": kind, "recipients": cleaned, "message": _template(action.get("message"), index, "message")}
+    if kind == "webhook":
+        endpoint = (
+            Endpoint.objects.filter(pk=action.get("endpoint")).first()
+            if str(action.get("endpoint")).isdigit()
+            else None
+        )
+        if endpoint is None:
+            raise _fail(index, f"there is no webhook endpoint {action.get('endpoint')!r}.")
+        return {"type": kind, "endpoint": endpoint.pk}
     raise _fail(index, f"unknown action {kind!r}; use one of {', '.join(HANDLERS)}.")
 
 
@@ -208,6 +223,18 @@ def _notify(ticket: Ticket, action: dict, actor: User, now: datetime, event: Tic
     return ticket, f"told {told}"
 
 
+def _webhook(ticket: Ticket, action: dict, actor: User, now: datetime, event: TicketEvent) -> tuple[Ticket, str]:
+    endpoint = Endpoint.objects.get(pk=action["endpoint"])
+    rule = {"id": event.metadata.get("rule_id"), "name": event.new_value}
+    webhook_send(
+        endpoint=endpoint,
+        event=WebhookEvent.RULE_FIRED,
+        payload={"rule": rule, "ticket": ticket_data(ticket.pk)},
+        ticket_id=ticket.pk,
+    )
+    return ticket, f"webhook {endpoint.name}"
+
+
 def rule_event(
     ticket: Ticket, *, rule_name: str, actions: list[dict[str, Any]], actor: User, now: datetime
 ) -> TicketEvent:
@@ -227,6 +254,7 @@ HANDLERS: dict[str, Handler] = {
     "remove_tags": _tags_changed,
     "comment": _comment,
     "notify": _notify,  # given the firing's event too
+    "webhook": _webhook,  # likewise
 }
 
 
@@ -236,8 +264,8 @@ def carry_out(
     """Every action in order on the locked ``ticket`` (in the caller's transaction): the ticket after, what was done."""
     done = []
     for action in actions:
-        if action["type"] == "notify":
-            ticket, said = _notify(ticket, action, actor, now, event)
+        if action["type"] in ("notify", "webhook"):
+            ticket, said = HANDLERS[action["type"]](ticket, action, actor, now, event)
         else:
             ticket, said = HANDLERS[action["type"]](ticket, action, actor, now)
         done.append(said)

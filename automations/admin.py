@@ -32,7 +32,7 @@ ACTIONS_HELP = _(
     'A list of {"type", ...}: set_status, set_priority, set_team, assign (value: an agent\'s id), unassign, '
     "add_tags, remove_tags (value: a list of names), comment (body with {ticket_number}, {ticket_subject}, "
     "{requester_name}, {requester_email}, {agent_name}; internal: true or false), notify (recipients: assignee, "
-    "team_lead, requester or ids; message). "
+    "team_lead, requester or ids; message), webhook (endpoint: an outbound webhook endpoint's id). "
     'Example: [{"type": "set_team", "value": 2}, {"type": "notify", "recipients": ["team_lead"], '
     '"message": "Urgent ticket {ticket_number} from Acme"}]'
 )

@@ -202,6 +202,7 @@ def fire(
     try:
         with transaction.atomic():
             event = rule_event(ticket, rule_name=rule.name, actions=rule.actions, actor=actor, now=now)
+            event.metadata = {**event.metadata, "rule_id": rule.pk}
             ticket, done = carry_out(lock_ticket(ticket.pk), rule.actions, actor=actor, now=now, event=event)
             event.metadata = {**event.metadata, "rule_id": rule.pk, "done": done}
             event.save(update_fields=["metadata"])

@@ -24,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from helpdesk.cache import forget, remembered
 from helpdesk.queue import publish
 from tickets.models import EventKind, TicketEvent
 from tickets.services.common import events_recorded
@@ -63,20 +63,21 @@ DELIVER_TASK = "webhooks.tasks.deliver"
 
 def listening_endpoints() -> list[tuple[int, frozenset[str], bool]]:
     """(id, events, include internal notes) of every endpoint that takes new deliveries; cached."""
-    cached = cache.get(ENDPOINTS_KEY)
-    if cached is None:
+
+    def read() -> list[tuple[int, list[str], bool]]:
         rows = Endpoint.objects.filter(is_active=True, paused_at__isnull=True).values_list(
             "pk", "events", "include_internal"
         )
-        cached = [(pk, list(events or []), internal) for pk, events, internal in rows]
-        cache.set(ENDPOINTS_KEY, cached, timeout=ENDPOINTS_CACHE_SECONDS)
+        return [(pk, list(events or []), internal) for pk, events, internal in rows]
+
+    cached = remembered(ENDPOINTS_KEY, read, ENDPOINTS_CACHE_SECONDS)
     return [(pk, frozenset(events), internal) for pk, events, internal in cached]
 
 
 def forget_endpoints() -> None:
     """Drop the cached list now and again once the transaction commits (what a reader cached meanwhile is old)."""
-    cache.delete(ENDPOINTS_KEY)
-    transaction.on_commit(lambda: cache.delete(ENDPOINTS_KEY), robust=True)
+    forget(ENDPOINTS_KEY)
+    transaction.on_commit(lambda: forget(ENDPOINTS_KEY), robust=True)
 
 
 def _endpoint_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:

@@ -30,9 +30,13 @@ class WebhookEvent(models.TextChoices):
     TICKET_SLA_BREACHED = "ticket.sla_breached", _("SLA breached")
     # Only ever sent by "send test event" in the console; no endpoint subscribes to it.
     PING = "ping", _("Test event")
+    # Only ever sent by an automation rule's "webhook" action (automations/), to the endpoint it names.
+    RULE_FIRED = "rule.fired", _("Automation rule")
 
 
-SUBSCRIBABLE = [choice for choice in WebhookEvent.choices if choice[0] != WebhookEvent.PING]
+SUBSCRIBABLE = [
+    choice for choice in WebhookEvent.choices if choice[0] not in (WebhookEvent.PING, WebhookEvent.RULE_FIRED)
+]
 
 
 def new_secret() -> str:
