@@ -124,7 +124,12 @@ def fields_visible_to(user: User | None) -> tuple[FieldSpec, ...]:
     fields = active_fields()
     if user is None or getattr(user, "is_staff_role", False):
         return fields
-    return tuple(field for field in fields if field.customer_visible)
+    return customer_fields()
+
+
+def customer_fields() -> tuple[FieldSpec, ...]:
+    """The fields customers see and fill (the portal's forms, guests included)."""
+    return tuple(field for field in active_fields() if field.customer_visible)
 
 
 def fields_for_category(user: User | None, category_id: int | None) -> tuple[FieldSpec, ...]:
@@ -250,9 +255,13 @@ def values_of(ticket: Ticket) -> dict[int, Any]:
 def shown_fields(user: User | None, ticket: Ticket) -> list[FieldSpec]:
     """The fields ``user`` sees on ``ticket``: those of its category, and any other that holds a value."""
     values = values_of(ticket)
-    return [
-        spec for spec in fields_visible_to(user) if spec.applies_to(ticket.category_id) or spec.id in values
-    ]
+    return [spec for spec in fields_visible_to(user) if spec.applies_to(ticket.category_id) or spec.id in values]
+
+
+def filled_values(fields: Iterable[FieldSpec], ticket: Ticket) -> list[tuple[str, str]]:
+    """(label, text) of those of ``fields`` that hold a value on ``ticket``, for pages that show them."""
+    values = values_of(ticket)
+    return [(spec.label, to_text(spec, values[spec.id])) for spec in fields if not is_empty(spec, values.get(spec.id))]
 
 
 def custom_fields_json(user: User | None, ticket: Ticket) -> dict[str, Any]:

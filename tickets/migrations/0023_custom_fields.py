@@ -7,66 +7,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("tickets", "0022_report_overdue_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomField',
+            name="CustomField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('key', models.CharField(max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[a-z][a-z0-9_]{0,39}$', 'Lower-case letters, digits and underscores, starting with a letter (at most 40).')], verbose_name='key')),
-                ('type', models.CharField(choices=[('text', 'Text'), ('number', 'Number'), ('date', 'Date'), ('dropdown', 'Dropdown'), ('checkbox', 'Checkbox')], max_length=10, verbose_name='type')),
-                ('choices', models.JSONField(blank=True, default=list, help_text='Dropdown only: the values offered, in order.', verbose_name='choices')),
-                ('required', models.BooleanField(default=False, help_text='Asked when a ticket is opened in the API, the console and (when customer-visible) the portal. Email and the external desks never block on it.', verbose_name='required')),
-                ('customer_visible', models.BooleanField(default=False, help_text='Customers see and fill it in the portal and the API.', verbose_name='customer-visible')),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive fields are hidden everywhere; their values are kept.', verbose_name='active')),
-                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='position')),
-                ('help_text', models.CharField(blank=True, max_length=255, verbose_name='help text')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('categories', models.ManyToManyField(blank=True, help_text='Leave empty for every ticket.', related_name='custom_fields', to='tickets.category', verbose_name='categories')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=40,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z][a-z0-9_]{0,39}$",
+                                "Lower-case letters, digits and underscores, starting with a letter (at most 40).",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("text", "Text"),
+                            ("number", "Number"),
+                            ("date", "Date"),
+                            ("dropdown", "Dropdown"),
+                            ("checkbox", "Checkbox"),
+                        ],
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "choices",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Dropdown only: the values offered, in order.",
+                        verbose_name="choices",
+                    ),
+                ),
+                (
+                    "required",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Asked when a ticket is opened in the API, the console and (when customer-visible) the portal. Email and the external desks never block on it.",
+                        verbose_name="required",
+                    ),
+                ),
+                (
+                    "customer_visible",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Customers see and fill it in the portal and the API.",
+                        verbose_name="customer-visible",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Inactive fields are hidden everywhere; their values are kept.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=100, verbose_name="position")),
+                ("help_text", models.CharField(blank=True, max_length=255, verbose_name="help text")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="created"),
+                ),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Leave empty for every ticket.",
+                        related_name="custom_fields",
+                        to="tickets.category",
+                        verbose_name="categories",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'label', 'id'],
+                "ordering": ["position", "label", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomFieldValue',
+            name="CustomFieldValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(blank=True, max_length=255, null=True, verbose_name='text')),
-                ('number', models.DecimalField(decimal_places=6, max_digits=21, null=True, verbose_name='number')),
-                ('date', models.DateField(null=True, verbose_name='date')),
-                ('flag', models.BooleanField(null=True, verbose_name='flag')),
-                ('field', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='tickets.customfield')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='custom_values', to='tickets.ticket')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(blank=True, max_length=255, null=True, verbose_name="text")),
+                ("number", models.DecimalField(decimal_places=6, max_digits=21, null=True, verbose_name="number")),
+                ("date", models.DateField(null=True, verbose_name="date")),
+                ("flag", models.BooleanField(null=True, verbose_name="flag")),
+                (
+                    "field",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="values", to="tickets.customfield"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="custom_values", to="tickets.ticket"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='customfield',
-            constraint=models.CheckConstraint(condition=models.Q(('type__in', ['text', 'number', 'date', 'dropdown', 'checkbox'])), name='custom_field_type_valid'),
+            model_name="customfield",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("type__in", ["text", "number", "date", "dropdown", "checkbox"])),
+                name="custom_field_type_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customfieldvalue',
-            index=models.Index(fields=['field', 'text', 'ticket'], name='custom_value_text_idx'),
+            model_name="customfieldvalue",
+            index=models.Index(fields=["field", "text", "ticket"], name="custom_value_text_idx"),
         ),
         migrations.AddIndex(
-            model_name='customfieldvalue',
-            index=models.Index(fields=['field', 'number', 'ticket'], name='custom_value_number_idx'),
+            model_name="customfieldvalue",
+            index=models.Index(fields=["field", "number", "ticket"], name="custom_value_number_idx"),
         ),
         migrations.AddIndex(
-            model_name='customfieldvalue',
-            index=models.Index(fields=['field', 'date', 'ticket'], name='custom_value_date_idx'),
+            model_name="customfieldvalue",
+            index=models.Index(fields=["field", "date", "ticket"], name="custom_value_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='customfieldvalue',
-            index=models.Index(fields=['field', 'flag', 'ticket'], name='custom_value_flag_idx'),
+            model_name="customfieldvalue",
+            index=models.Index(fields=["field", "flag", "ticket"], name="custom_value_flag_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customfieldvalue',
-            constraint=models.UniqueConstraint(fields=('ticket', 'field'), name='custom_value_once_per_ticket'),
+            model_name="customfieldvalue",
+            constraint=models.UniqueConstraint(fields=("ticket", "field"), name="custom_value_once_per_ticket"),
         ),
     ]

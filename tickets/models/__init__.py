@@ -1,6 +1,6 @@
 from tickets.models.canned import PLACEHOLDERS, CannedResponse
-from tickets.models.custom_fields import CustomField, CustomFieldValue, FieldType
 from tickets.models.conversation import Attachment, Comment, ScanStatus
+from tickets.models.custom_fields import CustomField, CustomFieldValue, FieldType
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.guest import GuestLink
 from tickets.models.milestone import STOPS, Milestone, MilestoneKind

@@ -117,7 +117,8 @@ class CustomFieldValue(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="custom_values")
     # PROTECT: a used field is retired (inactive), not deleted with its data.
     field = models.ForeignKey(CustomField, on_delete=models.PROTECT, related_name="values")
-    text = models.CharField(_("text"), max_length=TEXT_MAX, null=True, blank=True)
+    # NULL, not "", in the columns of the other types: each row fills only its own type's column.
+    text = models.CharField(_("text"), max_length=TEXT_MAX, null=True, blank=True)  # noqa: DJ001
     number = models.DecimalField(_("number"), max_digits=NUMBER_DIGITS, decimal_places=NUMBER_PLACES, null=True)
     date = models.DateField(_("date"), null=True)
     flag = models.BooleanField(_("flag"), null=True)

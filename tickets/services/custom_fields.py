@@ -88,7 +88,9 @@ def custom_fields_clean(
     return cleaned
 
 
-def custom_fields_store(*, ticket: Ticket, cleaned: Cleaned, actor: User | None, now: datetime, record_events: bool) -> bool:
+def custom_fields_store(
+    *, ticket: Ticket, cleaned: Cleaned, actor: User | None, now: datetime, record_events: bool
+) -> bool:
     """Write checked values on ``ticket`` (in the caller's transaction); True when any changed.
 
     ``record_events`` is off for a new ticket: its ``created`` event stands for its first values.
@@ -103,9 +105,7 @@ def custom_fields_store(*, ticket: Ticket, cleaned: Cleaned, actor: User | None,
             CustomFieldValue.objects.filter(ticket=ticket, field_id=spec.id).delete()
             current.pop(spec.id, None)
         else:
-            CustomFieldValue.objects.update_or_create(
-                ticket=ticket, field_id=spec.id, defaults={spec.column: value}
-            )
+            CustomFieldValue.objects.update_or_create(ticket=ticket, field_id=spec.id, defaults={spec.column: value})
             current[spec.id] = value
         changed = True
         if record_events:

@@ -26,12 +26,16 @@ def fields(db):
 
 def stored(ticket_id: int) -> dict:
     rows = CustomFieldValue.objects.filter(ticket_id=ticket_id).select_related("field")
-    return {row.field.key: getattr(row, {"text": "text", "dropdown": "text"}.get(row.field.type, "x"), None)
-            if row.field.type in ("text", "dropdown")
-            else row.number if row.field.type == "number"
-            else row.date if row.field.type == "date"
-            else row.flag
-            for row in rows}
+    return {
+        row.field.key: getattr(row, {"text": "text", "dropdown": "text"}.get(row.field.type, "x"), None)
+        if row.field.type in ("text", "dropdown")
+        else row.number
+        if row.field.type == "number"
+        else row.date
+        if row.field.type == "date"
+        else row.flag
+        for row in rows
+    }
 
 
 EVERY_TYPE = {
@@ -46,7 +50,9 @@ EVERY_TYPE = {
 @pytest.mark.django_db
 def test_staff_create_with_every_type_answers_and_stores_typed_values(api, agent, fields):
     response = api(agent).post(
-        "/api/v1/tickets", {"subject": "Charged twice", "category": "billing", "custom_fields": EVERY_TYPE}, format="json"
+        "/api/v1/tickets",
+        {"subject": "Charged twice", "category": "billing", "custom_fields": EVERY_TYPE},
+        format="json",
     )
     assert response.status_code == 201, response.content
     assert response.json()["custom_fields"] == {
@@ -145,7 +151,10 @@ def test_customers_see_and_set_only_customer_visible_fields(api, customer, manag
     services.ticket_update(
         actor=manager, ticket=Ticket.objects.get(pk=ticket_id), changes={"custom_fields": {"vip": True, "amount": 5}}
     )
-    assert client.get(f"/api/v1/tickets/{ticket_id}").json()["custom_fields"] == {"invoice_number": "INV-7", "plan": None}
+    assert client.get(f"/api/v1/tickets/{ticket_id}").json()["custom_fields"] == {
+        "invoice_number": "INV-7",
+        "plan": None,
+    }
     assert api(manager).get(f"/api/v1/tickets/{ticket_id}").json()["custom_fields"]["vip"] is True
     listed = client.get("/api/v1/tickets").json()["results"][0]
     assert set(listed["custom_fields"]) == {"invoice_number", "plan"}
@@ -160,7 +169,9 @@ def test_customers_see_and_set_only_customer_visible_fields(api, customer, manag
 def test_a_staff_only_required_field_never_blocks_a_customer(api, customer, fields):
     custom_field("approver", "text", required=True)  # every category, staff-only
     response = api(customer).post(
-        "/api/v1/tickets", {"subject": "x", "category": "billing", "custom_fields": {"invoice_number": "I"}}, format="json"
+        "/api/v1/tickets",
+        {"subject": "x", "category": "billing", "custom_fields": {"invoice_number": "I"}},
+        format="json",
     )
     assert response.status_code == 201, response.content
 
@@ -168,7 +179,10 @@ def test_a_staff_only_required_field_never_blocks_a_customer(api, customer, fiel
 @pytest.mark.django_db
 def test_patch_changes_values_records_history_and_moves_the_version(api, manager, fields):
     ticket = services.ticket_create(
-        actor=manager, subject="x", category=category("billing"), custom_fields={"invoice_number": "INV-1", "amount": 10}
+        actor=manager,
+        subject="x",
+        category=category("billing"),
+        custom_fields={"invoice_number": "INV-1", "amount": 10},
     )
     client = api(manager)
     response = client.patch(
@@ -181,7 +195,11 @@ def test_patch_changes_values_records_history_and_moves_the_version(api, manager
     body = response.json()
     assert body["version"] == ticket.version + 1
     assert body["custom_fields"] == {
-        "invoice_number": "INV-2", "amount": None, "due_on": None, "plan": "basic", "vip": True
+        "invoice_number": "INV-2",
+        "amount": None,
+        "due_on": None,
+        "plan": "basic",
+        "vip": True,
     }
     events = {e.field: e for e in TicketEvent.objects.filter(ticket=ticket, field__startswith="cf_")}
     assert {name: (e.old_value, e.new_value) for name, e in events.items()} == {
@@ -194,7 +212,10 @@ def test_patch_changes_values_records_history_and_moves_the_version(api, manager
     assert events["cf_vip"].is_internal and not events["cf_plan"].is_internal
     # a stale version is refused, and changes nothing
     stale = client.patch(
-        f"/api/v1/tickets/{ticket.pk}", {"custom_fields": {"plan": "pro"}}, format="json", HTTP_IF_MATCH=f'"{ticket.version}"'
+        f"/api/v1/tickets/{ticket.pk}",
+        {"custom_fields": {"plan": "pro"}},
+        format="json",
+        HTTP_IF_MATCH=f'"{ticket.version}"',
     )
     assert stale.status_code == 412
     assert stored(ticket.pk)["plan"] == "basic"
@@ -202,7 +223,9 @@ def test_patch_changes_values_records_history_and_moves_the_version(api, manager
 
 @pytest.mark.django_db
 def test_a_bad_patch_changes_nothing_not_even_the_other_fields(api, manager, fields):
-    ticket = services.ticket_create(actor=manager, subject="x", category=category("billing"), custom_fields={"invoice_number": "INV-1"})
+    ticket = services.ticket_create(
+        actor=manager, subject="x", category=category("billing"), custom_fields={"invoice_number": "INV-1"}
+    )
     response = api(manager).patch(
         f"/api/v1/tickets/{ticket.pk}",
         {"subject": "Changed", "custom_fields": {"invoice_number": "INV-9", "plan": "gold"}},
@@ -212,14 +235,19 @@ def test_a_bad_patch_changes_nothing_not_even_the_other_fields(api, manager, fie
     assert response.json()["errors"] == {"custom_fields.plan": ["'gold' is not one of the choices: basic, pro."]}
     ticket.refresh_from_db()
     assert (ticket.subject, ticket.version, stored(ticket.pk)) == ("x", 1, {"invoice_number": "INV-1"})
-    cleared = api(manager).patch(f"/api/v1/tickets/{ticket.pk}", {"custom_fields": {"invoice_number": ""}}, format="json")
+    cleared = api(manager).patch(
+        f"/api/v1/tickets/{ticket.pk}", {"custom_fields": {"invoice_number": ""}}, format="json"
+    )
     assert cleared.json()["errors"] == {"custom_fields.invoice_number": ["Invoice number is required."]}
 
 
 @pytest.mark.django_db
 def test_moving_to_another_category_drops_the_values_it_does_not_carry(api, manager, fields):
     ticket = services.ticket_create(
-        actor=manager, subject="x", category=category("billing"), custom_fields={"invoice_number": "INV-1", "plan": "pro"}
+        actor=manager,
+        subject="x",
+        category=category("billing"),
+        custom_fields={"invoice_number": "INV-1", "plan": "pro"},
     )
     response = api(manager).patch(f"/api/v1/tickets/{ticket.pk}", {"category": "technical"}, format="json")
     assert response.status_code == 200, response.content

@@ -28,7 +28,9 @@ def with_values(customer, agent, manager, count):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page_size", [5, 40])
-def test_a_page_reads_its_values_in_one_query(api, agent, customer, manager, fields, page_size, django_assert_max_num_queries):
+def test_a_page_reads_its_values_in_one_query(
+    api, agent, customer, manager, fields, page_size, django_assert_max_num_queries
+):
     with_values(customer, agent, manager, 40)
     active_fields()  # cached, as a running desk has them
     client = api(agent)
