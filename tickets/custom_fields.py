@@ -285,9 +285,13 @@ class FieldFilter:
     lookup: str  # "exact", "gte" or "lte"
     values: tuple[Any, ...]
 
-    def condition(self) -> Q:
-        """Tickets passing the filter, as an EXISTS on the ``(field, <column>, ticket)`` index."""
-        rows = CustomFieldValue.objects.filter(ticket_id=OuterRef("pk"), field_id=self.spec.id)
+    def condition(self, ticket: str = "pk") -> Q:
+        """Tickets passing the filter, as an EXISTS on the ``(field, <column>, ticket)`` index.
+
+        ``ticket`` names the ticket's id in the rows filtered: ``pk`` for tickets, ``ticket_id``
+        for rows about a ticket (the reports' milestones).
+        """
+        rows = CustomFieldValue.objects.filter(ticket_id=OuterRef(ticket), field_id=self.spec.id)
         column = self.spec.column
         if self.spec.type == FieldType.CHECKBOX:
             ticked = Exists(rows.filter(flag=True))
@@ -296,6 +300,11 @@ class FieldFilter:
         if self.lookup == "exact":
             return Q(Exists(rows.filter(**{f"{column}__in": self.values})))
         return Q(Exists(rows.filter(**{f"{column}__{self.lookup}": self.values[0]})))
+
+    @property
+    def parameter(self) -> str:
+        """The query parameter it was read from (``cf_amount__gte``)."""
+        return FILTER_PREFIX + self.spec.key + ("" if self.lookup == "exact" else f"__{self.lookup}")
 
     def as_json(self) -> list[str]:
         return [to_text(self.spec, value) for value in self.values]

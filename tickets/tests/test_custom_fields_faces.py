@@ -54,7 +54,11 @@ class TestDefinitionsInTheConsole:
         )
         assert response.status_code == 302, response.context["adminform"].form.errors
         field = CustomField.objects.get()
-        assert (field.key, field.choices, list(field.categories.all())) == ("billing_plan", ["Basic", "Pro"], [category("billing")])
+        assert (field.key, field.choices, list(field.categories.all())) == (
+            "billing_plan",
+            ["Basic", "Pro"],
+            [category("billing")],
+        )
 
     @pytest.mark.parametrize(
         ("data", "field", "message"),
@@ -109,7 +113,11 @@ class TestTicketPage:
 
     def test_a_bad_value_shows_on_its_field_and_saves_nothing(self, client, team, agent, customer, invoice):
         ticket = services.ticket_create(
-            actor=agent, requester=customer, subject="x", category=category("billing"), team=team,
+            actor=agent,
+            requester=customer,
+            subject="x",
+            category=category("billing"),
+            team=team,
             custom_fields={"invoice_number": "INV-1"},
         )
         client.force_login(agent)
@@ -125,7 +133,7 @@ class TestTicketPage:
         url = reverse("admin:tickets_ticket_add")
         base = {"requester_email": "c@example.com", "subject": "Charged twice", "priority": "medium"}
         page = client.get(url)
-        assert 'data-categories="%d"' % category("billing").pk in page.content.decode()
+        assert f'data-categories="{category("billing").pk}"' in page.content.decode()
         refused = client.post(url, {**base, "category": category("billing").pk})
         assert refused.context["form"].errors["cf_invoice_number"] == ["Invoice number is required."]
         assert not Ticket.objects.exists()
@@ -179,7 +187,7 @@ class TestPortal:
         assert values(Ticket.objects.get()) == {"invoice_number": "INV-3"}
 
 
-def test_email_and_follow_ups_are_never_blocked_by_required_fields(customer, invoice):
-    """Callers without a form pass no custom_fields: the mailbox, the external desks, follow-ups."""
+def test_follow_ups_and_other_formless_callers_are_never_blocked_by_required_fields(customer, invoice):
+    """Callers without a form pass no custom_fields (the mailbox: mailboxes/tests/test_custom_fields_email.py)."""
     ticket = services.ticket_create(actor=customer, subject="By mail", category=category("billing"), channel="email")
     assert ticket.pk and values(ticket) == {}
