@@ -71,21 +71,40 @@ class FieldSpec:
 
 
 def _load() -> tuple[FieldSpec, ...]:
-    fields = list(CustomField.objects.filter(is_active=True).prefetch_related("categories"))
+    """The active fields with their categories in one query (a row per field and category)."""
+    rows = (
+        CustomField.objects.filter(is_active=True)
+        .order_by(*CustomField._meta.ordering)
+        .values_list(
+            "pk",
+            "key",
+            "label",
+            "type",
+            "choices",
+            "required",
+            "customer_visible",
+            "help_text",
+            "position",
+            "categories",
+        )
+    )
+    fields: dict[int, list[Any]] = {}
+    for pk, *columns, category_id in rows:
+        fields.setdefault(pk, [columns, set()])[1].update({category_id} - {None})
     return tuple(
         FieldSpec(
-            id=field.pk,
-            key=field.key,
-            label=field.label,
-            type=field.type,
-            choices=tuple(field.choices or ()),
-            category_ids=frozenset(category.pk for category in field.categories.all()),
-            required=field.required,
-            customer_visible=field.customer_visible,
-            help_text=field.help_text,
-            position=field.position,
+            id=pk,
+            key=key,
+            label=label,
+            type=kind,
+            choices=tuple(choices or ()),
+            category_ids=frozenset(categories),
+            required=required,
+            customer_visible=visible,
+            help_text=help_text,
+            position=position,
         )
-        for field in fields
+        for pk, ((key, label, kind, choices, required, visible, help_text, position), categories) in fields.items()
     )
 
 

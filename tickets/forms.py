@@ -101,11 +101,12 @@ def custom_values_from(
     }
 
 
-def place_errors(form: forms.Form, exc: HelpdeskError) -> None:
-    """A service's refusal on the form: on the fields it names (custom fields included), else above them."""
+def place_errors(form: forms.Form, exc: HelpdeskError, aliases: dict[str, str] | None = None) -> None:
+    """A service's refusal on the form: on the fields it names (by their form name in ``aliases``; custom
+    fields by theirs), else above them."""
     placed = False
     for name, details in exc.errors.items():
-        field = custom_error_field(name)
+        field = (aliases or {}).get(name) or custom_error_field(name)
         if field in form.fields:
             for detail in details:
                 form.add_error(field, detail)

@@ -38,6 +38,11 @@ def stored(ticket_id: int) -> dict:
     }
 
 
+def billing(actor, values):
+    """A billing ticket opened by ``actor`` with these custom values."""
+    return services.ticket_create(actor=actor, subject="x", category=category("billing"), custom_fields=values)
+
+
 EVERY_TYPE = {
     "invoice_number": "INV-2291",
     "amount": "1250.50",
@@ -178,12 +183,7 @@ def test_a_staff_only_required_field_never_blocks_a_customer(api, customer, fiel
 
 @pytest.mark.django_db
 def test_patch_changes_values_records_history_and_moves_the_version(api, manager, fields):
-    ticket = services.ticket_create(
-        actor=manager,
-        subject="x",
-        category=category("billing"),
-        custom_fields={"invoice_number": "INV-1", "amount": 10},
-    )
+    ticket = billing(manager, {"invoice_number": "INV-1", "amount": 10})
     client = api(manager)
     response = client.patch(
         f"/api/v1/tickets/{ticket.pk}",
@@ -223,9 +223,7 @@ def test_patch_changes_values_records_history_and_moves_the_version(api, manager
 
 @pytest.mark.django_db
 def test_a_bad_patch_changes_nothing_not_even_the_other_fields(api, manager, fields):
-    ticket = services.ticket_create(
-        actor=manager, subject="x", category=category("billing"), custom_fields={"invoice_number": "INV-1"}
-    )
+    ticket = billing(manager, {"invoice_number": "INV-1"})
     response = api(manager).patch(
         f"/api/v1/tickets/{ticket.pk}",
         {"subject": "Changed", "custom_fields": {"invoice_number": "INV-9", "plan": "gold"}},
@@ -243,12 +241,7 @@ def test_a_bad_patch_changes_nothing_not_even_the_other_fields(api, manager, fie
 
 @pytest.mark.django_db
 def test_moving_to_another_category_drops_the_values_it_does_not_carry(api, manager, fields):
-    ticket = services.ticket_create(
-        actor=manager,
-        subject="x",
-        category=category("billing"),
-        custom_fields={"invoice_number": "INV-1", "plan": "pro"},
-    )
+    ticket = billing(manager, {"invoice_number": "INV-1", "plan": "pro"})
     response = api(manager).patch(f"/api/v1/tickets/{ticket.pk}", {"category": "technical"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["custom_fields"] == {"due_on": None, "plan": "pro", "vip": False}

@@ -91,16 +91,20 @@ class TestDefinitionsInTheConsole:
         assert client.get(reverse("admin:tickets_customfield_delete", args=[invoice.pk])).status_code == 403
 
 
+def billing_ticket(agent, customer, team, subject="Charged twice"):
+    return services.ticket_create(
+        actor=agent,
+        requester=customer,
+        subject=subject,
+        category=category("billing"),
+        team=team,
+        custom_fields={"invoice_number": "INV-1"},
+    )
+
+
 class TestTicketPage:
     def test_an_agent_sees_and_edits_the_values(self, client, team, agent, customer, invoice, refund):
-        ticket = services.ticket_create(
-            actor=agent,
-            requester=customer,
-            subject="Charged twice",
-            category=category("billing"),
-            team=team,
-            custom_fields={"invoice_number": "INV-1"},
-        )
+        ticket = billing_ticket(agent, customer, team)
         client.force_login(agent)
         form = client.get(page_url(ticket)).context["fields_form"]
         assert form["cf_invoice_number"].value() == "INV-1" and form["cf_refund_approved"].value() is False
@@ -112,14 +116,7 @@ class TestTicketPage:
         assert "Invoice number: INV-1 → INV-2" in html
 
     def test_a_bad_value_shows_on_its_field_and_saves_nothing(self, client, team, agent, customer, invoice):
-        ticket = services.ticket_create(
-            actor=agent,
-            requester=customer,
-            subject="x",
-            category=category("billing"),
-            team=team,
-            custom_fields={"invoice_number": "INV-1"},
-        )
+        ticket = billing_ticket(agent, customer, team, subject="x")
         client.force_login(agent)
         data = {**fields_of(ticket, subject="Changed"), **seen(client, ticket), "cf_invoice_number": ""}
         response = client.post(page_url(ticket), data)
