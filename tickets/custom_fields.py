@@ -329,6 +329,15 @@ class FieldFilter:
         return [to_text(self.spec, value) for value in self.values]
 
 
+def field_condition(key: str, lookup: str, value: Any) -> Q:
+    """Tickets whose field ``key`` passes ``lookup`` ("exact", "gte", "lte") against ``value``: for rules
+    stored by key (automations). A field that is gone or inactive matches no ticket."""
+    spec = next((spec for spec in active_fields() if spec.key == key), None)
+    if spec is None:
+        return Q(pk__in=[])
+    return FieldFilter(spec, lookup, (parse_value(spec, value),)).condition()
+
+
 def parse_filters(user: User | None, params: Mapping[str, Any]) -> list[FieldFilter]:
     """The ``cf_<key>`` filters of a query string (``cf_<key>__gte``/``__lte`` for numbers and dates).
 

@@ -26,9 +26,10 @@ NUMBER_DIGITS = 21
 NUMBER_PLACES = 6
 TEXT_MAX = 255
 
+# No double underscore: ``cf_<key>__gte`` splits the filter's lookup off at the first one.
 key_validator = RegexValidator(
-    r"^[a-z][a-z0-9_]{0,39}$",
-    _("Lower-case letters, digits and underscores, starting with a letter (at most 40)."),
+    r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
+    _("Lower-case letters and digits, words joined by single underscores, starting with a letter (at most 40)."),
 )
 
 

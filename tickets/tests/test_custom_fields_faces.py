@@ -67,6 +67,7 @@ class TestDefinitionsInTheConsole:
             ({"type": "dropdown", "choices": "a\na"}, "choices", "Each choice once."),
             ({"type": "text", "choices": "a"}, "choices", "Only a dropdown has choices."),
             ({"type": "text", "key": "1bad key"}, "key", "Lower-case letters"),
+            ({"type": "text", "key": "a__b"}, "key", "Lower-case letters"),
         ],
     )
     def test_bad_definitions_are_refused(self, client, admin_user, data, field, message):
