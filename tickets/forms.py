@@ -72,7 +72,7 @@ def custom_form_field(spec: FieldSpec, *, initial: Any = None, disabled: bool = 
         field = forms.CharField(max_length=TEXT_MAX, **options)
     field.widget.attrs["data-categories"] = " ".join(str(pk) for pk in sorted(spec.category_ids))
     if spec.required:
-        field.widget.attrs["data-required"] = "true"
+        field.widget.attrs["aria-required"] = "true"
         field.label = f"{spec.label} *"
     return field
 

@@ -10,7 +10,8 @@
     form.querySelectorAll("[data-categories]").forEach(function (input) {
       var ids = input.getAttribute("data-categories").split(" ").filter(Boolean);
       var row = input.closest(".pt-field, .form-row") || input.parentElement;
-      row.hidden = ids.length > 0 && ids.indexOf(select.value) === -1;
+      // style, not the hidden attribute: a row's own display (a checkbox row is flex) would win over it.
+      row.style.display = ids.length > 0 && ids.indexOf(select.value) === -1 ? "none" : "";
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
