@@ -344,12 +344,13 @@ def parse_filters(user: User | None, params: Mapping[str, Any]) -> list[FieldFil
     An unknown key (or one ``user`` may not see), a range on a type without order, or a value the
     field cannot hold is a ``ValidationFailed`` naming the parameter.
     """
+    names = sorted(name for name in params if name.startswith(FILTER_PREFIX))
+    if not names:
+        return []  # without a cf_ parameter the definitions are not even read
     fields = {spec.key: spec for spec in fields_visible_to(user)}
     found: list[FieldFilter] = []
     errors: dict[str, list[str]] = {}
-    for name in sorted(params):
-        if not name.startswith(FILTER_PREFIX):
-            continue
+    for name in names:
         key, _, lookup = name.removeprefix(FILTER_PREFIX).partition("__")
         spec = fields.get(key)
         if spec is None:
