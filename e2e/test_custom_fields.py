@@ -5,8 +5,9 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from accounts.tests.factories import PASSWORD, UserFactory
-from tickets.models import CustomFieldValue, Ticket
-from tickets.tests.factories import custom_field
+from tickets import services
+from tickets.models import CustomField, CustomFieldValue, Ticket
+from tickets.tests.factories import category, custom_field
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -42,3 +43,32 @@ def test_the_invoice_number_shows_for_billing_and_is_asked(page, live_server, sc
     expect(page.locator(".pt-custom-fields")).to_contain_text("INV-2291")
     screenshot(page, "portal-custom-fields")
     assert CustomFieldValue.objects.get().text == "INV-2291"
+
+
+def test_an_admin_defines_a_field_and_an_agent_fills_it(page, live_server, login, screenshot, service_desk):
+    UserFactory(email="admin@example.com", role=Role.ADMIN)
+    desk = service_desk
+    ticket = services.ticket_create(
+        actor=desk.lead, requester=desk.customer, subject="Charged twice", category=category("billing"), team=desk.team
+    )
+    login(page, live_server, "admin@example.com", PASSWORD)
+    page.goto("/admin/tickets/customfield/add/")
+    page.get_by_label("Label").press_sequentially("Invoice number")
+    expect(page.get_by_label("Key")).to_have_value("invoice-number")  # the admin's slug script; saved with _
+    page.get_by_label("Type").select_option("text")
+    page.get_by_label("Billing").check()
+    page.get_by_label("Customer-visible").check()
+    screenshot(page, "custom-field-add")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    field = CustomField.objects.get()
+    assert (field.key, [c.slug for c in field.categories.all()]) == ("invoice_number", ["billing"])
+
+    page.context.clear_cookies()
+    login(page, live_server, "agent@example.com", PASSWORD)
+    page.goto(f"/admin/tickets/ticket/{ticket.pk}/change/")
+    page.get_by_label("Invoice number").fill("INV-2291")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".hd-timeline, main").first).to_contain_text("Invoice number: — → INV-2291")
+    screenshot(page, "ticket-custom-fields")
+    assert CustomFieldValue.objects.get(ticket=ticket).text == "INV-2291"

@@ -45,7 +45,16 @@ class CustomField(models.Model):
     label = models.CharField(_("label"), max_length=100)
     # The name in the API (``custom_fields.invoice_number``, ``cf_invoice_number=``) and the CSV:
     # unchangeable once a ticket has a value (clients and saved filters name it).
-    key = models.CharField(_("key"), max_length=40, unique=True, validators=[key_validator])
+    key = models.CharField(
+        _("key"),
+        max_length=40,
+        unique=True,
+        validators=[key_validator],
+        help_text=_(
+            "The name in the API (custom_fields), in cf_<key> filters and in the CSV: lower case, words joined by "
+            "underscores (hyphens become underscores). It cannot change once a ticket has a value."
+        ),
+    )
     type = models.CharField(_("type"), max_length=10, choices=FieldType.choices)
     choices = models.JSONField(
         _("choices"), default=list, blank=True, help_text=_("Dropdown only: the values offered, in order.")
