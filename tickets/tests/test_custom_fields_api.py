@@ -348,3 +348,19 @@ def test_the_schema_documents_custom_fields(api, agent):
     assert ticket["type"] == "object" and "additionalProperties" in ticket
     assert "custom_fields" in schema["components"]["schemas"]["TicketCreateRequest"]["properties"]
     assert "/api/v1/custom-fields" in schema["paths"] or "/api/v1/custom-fields/" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_a_form_body_carries_them_as_json_text_and_anything_else_is_a_400(api, agent, fields):
+    client = api(agent)
+    body = {"subject": "x", "category": "general", "custom_fields": '{"plan": "pro"}'}
+    created = client.post("/api/v1/tickets", body, format="multipart")
+    assert created.status_code == 201, created.content
+    assert created.json()["custom_fields"]["plan"] == "pro"
+    for bad in ("not json", "[1, 2]"):
+        refused = client.post("/api/v1/tickets", {**body, "custom_fields": bad}, format="multipart")
+        assert refused.status_code == 400
+        assert refused.json()["errors"] == {"custom_fields": ["Give an object of {field key: value}."]}
+    refused = client.post("/api/v1/tickets", {**body, "custom_fields": None}, format="json")
+    assert refused.status_code == 400 and "custom_fields" in refused.json()["errors"]
+    assert Ticket.objects.count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -232,7 +233,7 @@ SLA_OFF = {"sla_policy": None, "first_response_due_at": None, "resolution_due_at
 class CustomFieldsField(serializers.Field):
     """``{key: value}`` of custom fields, passed whole to the services, which check each value by its field's type."""
 
-    default_error_messages = {"invalid": "Give an object of {field key: value}."}
+    default_error_messages = {"invalid": "Give an object of {{field key: value}}."}
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -243,6 +244,11 @@ class CustomFieldsField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, str):  # a form or multipart body carries the object as JSON text
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
         if not isinstance(data, dict):
             self.fail("invalid")
         return dict(data)
