@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
 from helpdesk.errors import ValidationFailed
-from tickets.models import Category, CustomField, CustomFieldValue, FieldType, Ticket
+from tickets.models import CustomField, CustomFieldValue, FieldType, Ticket
 from tickets.models.custom_fields import NUMBER_PLACES, TEXT_MAX
 
 logger = logging.getLogger(__name__)
@@ -149,10 +149,6 @@ def fields_visible_to(user: User | None) -> tuple[FieldSpec, ...]:
 def customer_fields() -> tuple[FieldSpec, ...]:
     """The fields customers see and fill (the portal's forms, guests included)."""
     return tuple(field for field in active_fields() if field.customer_visible)
-
-
-def fields_for_category(user: User | None, category_id: int | None) -> tuple[FieldSpec, ...]:
-    return tuple(field for field in fields_visible_to(user) if field.applies_to(category_id))
 
 
 # --- Values ---------------------------------------------------------------------------------
@@ -372,8 +368,3 @@ def parse_filters(user: User | None, params: Mapping[str, Any]) -> list[FieldFil
     if errors:
         raise ValidationFailed("Invalid custom field filter.", errors)
     return found
-
-
-def category_names(ids: Iterable[int]) -> list[str]:
-    """Slugs of categories by id, for the definitions endpoint (one query)."""
-    return list(Category.objects.filter(pk__in=list(ids)).values_list("slug", flat=True))
