@@ -14,6 +14,8 @@ Every report takes:
   (``priority=P1,P2`` or ``priority=P1&priority=P2``); values of one filter are OR-ed,
   different filters AND-ed. A team or category that does not exist is an error, as a bad
   priority is, not a report of zeros.
+- ``cf_<key>=value`` (and ``cf_<key>__gte``/``__lte`` for numbers and dates): custom fields, read
+  as the ticket list reads them (``tickets.custom_fields.parse_filters``).
 
 Reports add options of their own by subclassing ``ReportParamsSerializer``.
 Anything invalid is a 400 in the API's error shape, one entry per field.
@@ -34,8 +36,10 @@ from rest_framework import serializers
 
 from accounts.models import Team
 from helpdesk.api.fields import parse_id
+from helpdesk.errors import ValidationFailed
 from tickets.api.serializers import category_key
 from tickets.choices import PRIORITY_RANK, Priority, parse_priority
+from tickets.custom_fields import FieldFilter, parse_filters
 from tickets.models import Category
 
 DEFAULT_DAYS = 30
@@ -196,6 +200,10 @@ class ReportParamsSerializer(serializers.Serializer):
         if _local_wall(end) - _local_wall(start) > timedelta(days=MAX_DAYS):
             raise serializers.ValidationError({"to": [f"A report covers at most {MAX_DAYS} days; narrow from/to."]})
         attrs["from"], attrs["to"] = start, end
+        try:
+            attrs["custom_fields"] = tuple(parse_filters(None, getattr(self, "initial_data", {})))
+        except ValidationFailed as exc:
+            raise serializers.ValidationError(exc.errors) from None
         return attrs
 
 
@@ -208,18 +216,20 @@ class ReportParams:
     teams: tuple[int, ...] = ()
     categories: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
+    custom_fields: tuple[FieldFilter, ...] = ()
     # The report's own options (bucket, split, limit...), by name.
     options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_validated(cls, data: dict[str, Any]) -> ReportParams:
-        common = {"from", "to", "team", "category", "priority"}
+        common = {"from", "to", "team", "category", "priority", "custom_fields"}
         return cls(
             start=data["from"],
             end=data["to"],
             teams=data.get("team", ()),
             categories=data.get("category", ()),
             priorities=data.get("priority", ()),
+            custom_fields=data.get("custom_fields", ()),
             options={name: value for name, value in data.items() if name not in common},
         )
 
@@ -232,6 +242,7 @@ class ReportParams:
             "team": list(self.teams),
             "category": list(self.categories),
             "priority": list(self.priorities),
+            **({"custom_fields": {f.parameter: f.as_json() for f in self.custom_fields}} if self.custom_fields else {}),
             **self.options,
         }
 

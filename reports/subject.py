@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from reports.params import ReportParams
 from reports.scope import ReportScope
+from tickets.custom_fields import FieldFilter
 from tickets.models import Milestone, Ticket
 
 
@@ -36,16 +37,20 @@ def filters(params: ReportParams) -> Q:
 @dataclass(frozen=True)
 class Subject:
     condition: Q
+    # cf_<key> filters: on the ticket's values as they are now, for milestones too (values keep no history).
+    custom_fields: tuple[FieldFilter, ...] = ()
 
     @classmethod
     def of(cls, scope: ReportScope, params: ReportParams) -> Subject:
-        return cls(scope.condition & filters(params))
+        return cls(scope.condition & filters(params), params.custom_fields)
 
     @property
     def tickets(self) -> QuerySet[Ticket]:
         """The tickets in scope that pass the filters, bare: no joins, prefetches or ordering."""
-        return Ticket.objects.filter(self.condition).order_by()
+        custom = [field_filter.condition("pk") for field_filter in self.custom_fields]
+        return Ticket.objects.filter(self.condition, *custom).order_by()
 
     def milestones(self, *kinds: str) -> QuerySet[Milestone]:
         """The milestones of these kinds in scope that pass the filters (by the ticket as it was then)."""
-        return Milestone.objects.filter(self.condition, kind__in=kinds).order_by()
+        custom = [field_filter.condition("ticket_id") for field_filter in self.custom_fields]
+        return Milestone.objects.filter(self.condition, *custom, kind__in=kinds).order_by()

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class TicketsConfig(AppConfig):
@@ -15,3 +15,12 @@ class TicketsConfig(AppConfig):
         for model in (Ticket, TicketEvent):
             post_save.connect(ticket_saved, sender=model, dispatch_uid=f"tickets.changed.save.{model.__name__}")
             post_delete.connect(ticket_saved, sender=model, dispatch_uid=f"tickets.changed.delete.{model.__name__}")
+        # The custom field definitions are cached (tickets/custom_fields.py): any change forgets them.
+        from tickets.custom_fields import forget_fields
+        from tickets.models import CustomField
+
+        post_save.connect(forget_fields, sender=CustomField, dispatch_uid="tickets.custom_fields.save")
+        post_delete.connect(forget_fields, sender=CustomField, dispatch_uid="tickets.custom_fields.delete")
+        m2m_changed.connect(
+            forget_fields, sender=CustomField.categories.through, dispatch_uid="tickets.custom_fields.categories"
+        )

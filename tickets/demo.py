@@ -21,7 +21,9 @@ from tickets.models import (
     BusinessCalendar,
     CannedResponse,
     Category,
+    CustomField,
     EmailStatus,
+    FieldType,
     Holiday,
     Notification,
     Ticket,
@@ -299,6 +301,30 @@ CANNED = [
 ]
 
 
+# Custom fields of the demo desk: (key, label, type, customer-visible, required, help text), on billing tickets.
+CUSTOM_FIELDS = [
+    ("invoice_number", "Invoice number", FieldType.TEXT, True, True, "As printed on the invoice, e.g. INV-2291."),
+    ("refund_approved", "Refund approved", FieldType.CHECKBOX, False, False, "Ticked by the billing team."),
+]
+
+
+def _custom_fields(billing: Category) -> None:
+    for position, (key, label, kind, visible, required, help_text) in enumerate(CUSTOM_FIELDS, start=1):
+        field, created = CustomField.objects.get_or_create(
+            key=key,
+            defaults={
+                "label": label,
+                "type": kind,
+                "customer_visible": visible,
+                "required": required,
+                "help_text": help_text,
+                "position": position,
+            },
+        )
+        if created:
+            field.categories.add(billing)
+
+
 def load_demo(*, now: datetime | None = None) -> dict[str, object]:
     """Create what is missing of the demo; return the users' logins and what was added."""
     now = now or timezone.now()
@@ -324,6 +350,7 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
 
         customers = [users["customer@example.com"], users["buyer@globex.example"]]
         categories = {category.slug: category for category in Category.objects.all()}
+        _custom_fields(categories["billing"])
         existing = set(Ticket.objects.filter(requester__in=customers).values_list("subject", flat=True))
         created = 0
         for index, (subject, slug, priority, description, devops) in enumerate(TICKETS):
@@ -346,6 +373,8 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
                 channel=Channel.PORTAL if index % 3 else Channel.API,
                 tags=[slug.replace("_", "-")],
                 now=start,
+                # Billing tickets carry an invoice number (a required field the customer fills in the portal).
+                custom_fields={"invoice_number": f"INV-{2291 + index}"} if slug == "billing" else None,
                 **devops,
             )
             if is_incident or index % 4 == 0:

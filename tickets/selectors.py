@@ -12,6 +12,7 @@ from accounts.models import Organization, Team, User
 from accounts.roles import STAFF_ROLES, Role
 from tickets import workflow
 from tickets.access import can_see_internal, can_view_ticket, visibility_filter
+from tickets.custom_fields import load_values
 from tickets.models import Attachment, Category, Comment, SLAPolicy, Ticket, TicketEvent
 from tickets.models.conditions import FIRST_RESPONSE_CLOCK, FIRST_RESPONSE_UNMET, RESOLUTION_CLOCK, RESOLUTION_UNMET
 from tickets.sla import SlaState
@@ -78,6 +79,7 @@ def with_related(tickets: list[Ticket]) -> list[Ticket]:
         for ticket in tickets:
             field.set_cached_value(ticket, found.get((index, getattr(ticket, field.attname))))
     prefetch_related_objects(tickets, "tags")
+    load_values(tickets)
     return tickets
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,7 +58,15 @@ def _documented(summary: str, description: str, answer: Any, name: str) -> Any:
         description=description
         + "\n\nWith format=csv (or Accept: text/csv) the rows are a streamed CSV download with a header row. "
         "Figures are cached briefly per parameters and caller scope (see generated_at).",
-        parameters=[report.params],
+        parameters=[
+            report.params,
+            OpenApiParameter(
+                "cf_<key>",
+                str,
+                description="A custom field's value (exact, repeat for any of several); "
+                "cf_<key>__gte / cf_<key>__lte for numbers and dates (GET /api/v1/custom-fields).",
+            ),
+        ],
         responses={
             (200, "application/json"): answer,
             (200, "text/csv"): OpenApiResponse(

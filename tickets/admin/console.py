@@ -27,7 +27,7 @@ from tickets.admin import timeline
 from tickets.admin.customer import customer_context
 from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
 from tickets.choices import Channel, Status
-from tickets.forms import upload_problems
+from tickets.forms import custom_values_from, place_errors, upload_problems
 from tickets.models import CannedResponse, GuestLink, Ticket, TicketEvent
 from tickets.selectors import tickets_visible_to
 from tickets.services import (
@@ -91,6 +91,8 @@ def _save_fields(user: User, ticket: Ticket, form: TicketFieldsForm) -> bool:
     """Apply what the agent changed, all or nothing; False when nothing changed."""
     data = form.cleaned_data
     changes = {name: data[name] for name in EDIT_FIELDS if form.has_changed_field(name)}
+    if custom := custom_values_from(form, changed_only=True):
+        changes["custom_fields"] = custom
     team_changed = form.has_changed_field("team")
     assignee_changed = form.has_changed_field("assignee")
     status_changed = form.has_changed_field("status")
@@ -154,15 +156,7 @@ def _quick_action(user: User, ticket: Ticket, action: str, version: int) -> None
 
 def _form_errors(form, exc: HelpdeskError) -> None:
     """Show a service's refusal on the form: on its fields where it names them."""
-    placed = False
-    for field, details in exc.errors.items():
-        name = {"assignee_id": "assignee", "body": "body", "file": "files"}.get(field, field)
-        if name in form.fields:
-            for detail in details:
-                form.add_error(name, detail)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
+    place_errors(form, exc, aliases={"assignee_id": "assignee", "file": "files"})
 
 
 def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -307,6 +301,7 @@ def new_ticket_page(model_admin, request: HttpRequest) -> HttpResponse:
                     environment=data["environment"],
                     affected_service=data["affected_service"],
                     impact_level=data["impact_level"],
+                    custom_fields=custom_values_from(form, category_id=data["category"].pk),
                 )
         except HelpdeskError as exc:
             _form_errors(form, exc)

@@ -10,7 +10,8 @@ from accounts.models import Team, User
 from accounts.roles import STAFF_ROLES, Role
 from tickets import access, workflow
 from tickets.choices import Environment, ImpactLevel, Priority, Status
-from tickets.forms import MultipleFileField
+from tickets.custom_fields import active_fields, shown_fields, values_of
+from tickets.forms import MultipleFileField, add_custom_fields
 from tickets.models import CannedResponse, Category, Ticket
 
 # The fields ticket_update changes; status, assignee and team have their own services.
@@ -109,8 +110,10 @@ class TicketFieldsForm(Seen):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["status"].choices = status_choices(ticket)
         self.fields["assignee"].queryset = assignable_people(user, ticket)
+        # The custom fields of its category (and any other holding a value), below the ticket's own.
+        add_custom_fields(self, shown_fields(user, ticket), values_of(ticket))
         if not access.can_edit_ticket(user, ticket):
-            for name in [*EDIT_FIELDS, "team"]:
+            for name in [*EDIT_FIELDS, "team", *(f"cf_{spec.key}" for spec in self.custom_specs)]:
                 self.fields[name].disabled = True
         if user.role == Role.AGENT:
             self.fields["team"].disabled = True
@@ -185,3 +188,11 @@ class NewTicketForm(forms.Form):
     environment = forms.ChoiceField(label=_("Environment"), choices=[("", "—"), *Environment.choices], required=False)
     affected_service = forms.CharField(label=_("Affected service"), max_length=200, required=False)
     impact_level = forms.ChoiceField(label=_("Impact"), choices=[("", "—"), *ImpactLevel.choices], required=False)
+
+    class Media:
+        js = ["helpdesk/custom-fields.js"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Every active field; the page shows those of the chosen category (custom-fields.js).
+        add_custom_fields(self, active_fields())

@@ -101,7 +101,9 @@ def event_text(event: TicketEvent, names: dict[str, str] | None = None) -> str:
         }
     label = EventKind(kind).label if kind in EventKind.values else kind
     if event.field and (event.old_value or event.new_value):
-        field = str(_FIELD_NAMES.get(event.field) or event.field.replace("_", " ").capitalize())
+        # A custom field's event carries its label as it was then (the field may be renamed later).
+        label = event.metadata.get("label") if event.field.startswith("cf_") else None
+        field = str(_FIELD_NAMES.get(event.field) or label or event.field.replace("_", " ").capitalize())
         old, new = value_label(event.field, event.old_value), value_label(event.field, event.new_value)
         return f"{field}: {old} → {new}"
     return str(label)

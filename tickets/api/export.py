@@ -33,7 +33,8 @@ from rest_framework.response import Response
 
 from helpdesk.api.pagination import parse_ordering
 from tickets.api.export_copy import ticket_csv_copy_rows
-from tickets.models import Ticket
+from tickets.custom_fields import FieldSpec, to_text
+from tickets.models import CustomFieldValue, FieldType, Ticket
 from tickets.models.clocks import SLA_STATE_FIELDS, sla_state_of
 
 CSV_MEDIA_TYPE = "text/csv"
@@ -241,26 +242,54 @@ def in_list_order(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.order_by(*terms)
 
 
-def ticket_csv(tickets: QuerySet[Ticket]) -> Iterator[str | bytes]:
-    """The filtered list as CSV: ``TICKET_COLUMNS``, then a line per ticket in the list's order (LF line ends).
+def ticket_columns(fields: Sequence[FieldSpec] = ()) -> list[str]:
+    """``TICKET_COLUMNS``, then ``cf_<key>`` for each custom field exported."""
+    return [*TICKET_COLUMNS, *(f"cf_{spec.key}" for spec in fields)]
 
-    On PostgreSQL the database writes the lines (``export_copy``); elsewhere Python does, the same cells.
+
+def ticket_csv(tickets: QuerySet[Ticket], fields: Sequence[FieldSpec] = ()) -> Iterator[str | bytes]:
+    """The filtered list as CSV: ``ticket_columns``, then a line per ticket in the list's order (LF line ends).
+
+    ``fields`` are the custom fields to add (those the caller sees), a column each, as the history
+    writes their values (checkboxes ``true``/``false``). On PostgreSQL the database writes the lines
+    (``export_copy``); elsewhere Python does, the same cells.
     """
+    columns = ticket_columns(fields)
     if connection.vendor == "postgresql":
-        yield from csv_lines(TICKET_COLUMNS, (), lineterminator="\n")
-        yield from ticket_csv_copy_rows(in_list_order(tickets), TICKET_COLUMNS)
+        yield from csv_lines(columns, (), lineterminator="\n")
+        yield from ticket_csv_copy_rows(in_list_order(tickets), TICKET_COLUMNS, fields)
     else:
-        yield from csv_lines(TICKET_COLUMNS, ticket_csv_rows(tickets), lineterminator="\n")
+        yield from csv_lines(columns, ticket_csv_rows(tickets, fields), lineterminator="\n")
 
 
-def ticket_csv_rows(tickets: QuerySet[Ticket]) -> Iterator[list[Any]]:
-    """Every ticket of the filtered list, in the list's order, read as values in chunks (tags per chunk)."""
+def ticket_csv_rows(tickets: QuerySet[Ticket], fields: Sequence[FieldSpec] = ()) -> Iterator[list[Any]]:
+    """Every ticket of the filtered list, in the list's order, read as values in chunks (tags and custom
+    values per chunk)."""
     now, when = timezone.now(), _iso(timezone.get_current_timezone())
     rows = in_list_order(tickets).prefetch_related(None).values(*_ROW_VALUES).iterator(chunk_size=EXPORT_CHUNK_SIZE)
     while chunk := list(islice(rows, EXPORT_CHUNK_SIZE)):
+        ids = [row["pk"] for row in chunk]
         tags: dict[int, list[str]] = {}
-        pairs = Ticket.tags.through.objects.filter(ticket_id__in=[row["pk"] for row in chunk])
+        pairs = Ticket.tags.through.objects.filter(ticket_id__in=ids)
         for ticket_id, name in pairs.values_list("ticket_id", "tag__name"):
             tags.setdefault(ticket_id, []).append(name)
+        custom = _custom_cells(ids, fields)
         for row in chunk:
-            yield _ticket_row(row, sorted(tags.get(row["pk"], ())), now, when)
+            yield _ticket_row(row, sorted(tags.get(row["pk"], ())), now, when) + custom(row["pk"])
+
+
+def _custom_cells(ids: list[int], fields: Sequence[FieldSpec]) -> Any:
+    """The custom field cells of a chunk's tickets, read in one query: ``cells(ticket id)``."""
+    if not fields:
+        return lambda pk: []
+    found: dict[tuple[int, int], Any] = {}
+    columns = {spec.id: spec.column for spec in fields}
+    rows = CustomFieldValue.objects.filter(ticket_id__in=ids, field_id__in=list(columns))
+    for ticket_id, field_id, *typed in rows.values_list("ticket_id", "field_id", "text", "number", "date", "flag"):
+        found[ticket_id, field_id] = dict(zip(("text", "number", "date", "flag"), typed, strict=True))[
+            columns[field_id]
+        ]
+    return lambda pk: [
+        to_text(spec, found.get((pk, spec.id))) if spec.type == FieldType.CHECKBOX or (pk, spec.id) in found else ""
+        for spec in fields
+    ]

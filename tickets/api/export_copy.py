@@ -17,11 +17,12 @@ from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import CharField, F, Func, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Collate
+from django.db.models import Case, CharField, Exists, F, Func, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Collate
 from django.utils import timezone
 
-from tickets.models import Ticket
+from tickets.custom_fields import FieldSpec
+from tickets.models import CustomFieldValue, FieldType, Ticket
 from tickets.selectors import sla_state_expression
 
 
@@ -114,10 +115,28 @@ def _column(name: str, zone: str, now: datetime) -> Any:
     return _Cell(_RELATED.get(name, name))
 
 
-def ticket_csv_copy_rows(tickets: QuerySet[Ticket], columns: Sequence[str]) -> Iterator[bytes]:
-    """Every row of ``tickets`` (already in the list's order) as CSV lines of ``columns``, written by PostgreSQL."""
+def _custom_column(spec: FieldSpec) -> Any:
+    """A custom field's cell, as ``custom_fields.to_text`` writes it: one lookup in the (ticket, field) index."""
+    rows = CustomFieldValue.objects.filter(ticket_id=OuterRef("pk"), field_id=spec.id).order_by()
+    if spec.type == FieldType.CHECKBOX:
+        ticked = Exists(rows.filter(flag=True))
+        return Case(When(ticked, then=Value("true")), default=Value("false"), output_field=CharField())
+    if spec.type == FieldType.NUMBER:
+        text = Func(Subquery(rows.values("number")[:1]), function="trim_scale", output_field=CharField())
+        return _Cell(Cast(text, CharField()))
+    if spec.type == FieldType.DATE:
+        return _Cell(Func(Subquery(rows.values("date")[:1]), Value("YYYY-MM-DD"), function="to_char"))
+    return _Cell(Subquery(rows.values("text")[:1], output_field=CharField()))
+
+
+def ticket_csv_copy_rows(
+    tickets: QuerySet[Ticket], columns: Sequence[str], fields: Sequence[FieldSpec] = ()
+) -> Iterator[bytes]:
+    """Every row of ``tickets`` (already in the list's order) as CSV lines of ``columns`` and then of the
+    custom ``fields``, written by PostgreSQL."""
     zone, now = timezone.get_current_timezone_name(), timezone.now()
     aliases = {f"csv_{index}": _column(name, zone, now) for index, name in enumerate(columns)}
+    aliases |= {f"csv_cf_{index}": _custom_column(spec) for index, spec in enumerate(fields)}
     rows = tickets.prefetch_related(None).annotate(**aliases).values_list(*aliases)
     sql, params = rows.query.sql_with_params()
     statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"

@@ -16,6 +16,7 @@ from helpdesk.api.filters import MultiValueFilter, UtcDateTimeFilter, ordering_t
 from tickets import workflow
 from tickets.api.serializers import category_key
 from tickets.choices import parse_priority, parse_status
+from tickets.custom_fields import parse_filters
 from tickets.models import Tag, Ticket
 from tickets.selectors import sla_breached_condition
 
@@ -192,7 +193,11 @@ class TicketFilter(django_filters.FilterSet):
         ordering = ticket_ordering(self.data)
         if _by_relevance(ordering) and not str(self.data.get("search") or "").strip():
             raise ValidationError({"ordering": ["relevance orders search results: give search= too."]})
-        return super().qs.order_by(*ordering)
+        queryset = super().qs
+        # cf_<key>=: custom fields, whose names are the desk's data, not declared filters.
+        for field_filter in parse_filters(self.request.user, self.data):
+            queryset = queryset.filter(field_filter.condition())
+        return queryset.order_by(*ordering)
 
 
 def ticket_ordering(params: Any) -> list[str]:

@@ -3,6 +3,7 @@ from django.urls import re_path
 from helpdesk.api.routers import OptionalSlashRouter
 from tickets.api.views.attachments import AttachmentViewSet, TicketAttachmentsView
 from tickets.api.views.comments import CommentViewSet, TicketCommentsView
+from tickets.api.views.custom_fields import CustomFieldListView
 from tickets.api.views.notifications import NotificationViewSet
 from tickets.api.views.people import AgentTicketsView, BusinessCalendarViewSet, SLAPolicyViewSet
 from tickets.api.views.tickets import TicketViewSet
@@ -18,6 +19,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     re_path(r"^tickets/(?P<pk>\d{1,18})/comments/?$", TicketCommentsView.as_view(), name="ticket-comments"),
     re_path(r"^tickets/(?P<pk>\d{1,18})/attachments/?$", TicketAttachmentsView.as_view(), name="ticket-attachments"),
+    re_path(r"^custom-fields/?$", CustomFieldListView.as_view(), name="custom-fields"),
     re_path(r"^agents/(?P<pk>\d{1,18})/tickets/?$", AgentTicketsView.as_view(), name="agent-tickets"),
     *router.urls,
 ]

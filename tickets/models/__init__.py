@@ -1,5 +1,6 @@
 from tickets.models.canned import PLACEHOLDERS, CannedResponse
 from tickets.models.conversation import Attachment, Comment, ScanStatus
+from tickets.models.custom_fields import CustomField, CustomFieldValue, FieldType
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.guest import GuestLink
 from tickets.models.milestone import STOPS, Milestone, MilestoneKind
@@ -24,7 +25,10 @@ __all__ = [
     "Attachment",
     "Category",
     "Comment",
+    "CustomField",
+    "CustomFieldValue",
     "EventKind",
+    "FieldType",
     "GuestLink",
     "Milestone",
     "MilestoneKind",

@@ -24,6 +24,7 @@ from accounts.models import User
 from helpdesk.errors import HelpdeskError
 from tickets import workflow
 from tickets.choices import Status
+from tickets.custom_fields import customer_fields, filled_values
 from tickets.files import attachment_response
 from tickets.models import Attachment, Comment, EventKind, SatisfactionRating, Ticket
 from tickets.portal.forms import RatingForm, ReopenForm, ReplyForm
@@ -162,6 +163,8 @@ def ticket_page(
         "can_reopen": can_reopen(ticket),
         "can_rate": ticket.status in workflow.DONE_STATUSES and ticket.merged_into_id is None,
         "reopen_days": settings.REOPEN_WINDOW_DAYS,
+        # The customer-visible custom fields that hold a value, as the history writes them.
+        "custom_fields": filled_values(customer_fields(), ticket),
         **(extra or {}),
     }
     for entry in context["entries"]:

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy as ngettext
 
 from tickets.choices import Priority
-from tickets.forms import MultipleFileField, upload_problems
+from tickets.custom_fields import customer_fields
+from tickets.forms import MultipleFileField, add_custom_fields, upload_problems
 from tickets.models import Category
 
 # How customers think of urgency; stored as the usual priorities.
@@ -60,6 +61,15 @@ class NewTicketForm(FilesForm):
     priority = forms.ChoiceField(label=_("How urgent is it?"), choices=CUSTOMER_PRIORITIES, initial=Priority.MEDIUM)
 
     field_order = ["subject", "description", "category", "priority", "files"]
+
+    class Media:
+        js = ["helpdesk/custom-fields.js"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The customer-visible custom fields, shown for their categories (custom-fields.js), before the files.
+        add_custom_fields(self, customer_fields())
+        self.order_fields([name for name in self.fields if name != "files"] + ["files"])
 
 
 class GuestTicketForm(NewTicketForm):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from helpdesk.errors import HelpdeskError, NotFound
+from tickets.forms import custom_values_from, place_errors
 from tickets.models import Attachment, GuestLink
 from tickets.portal.conversation import file_download, ticket_page
 from tickets.portal.forms import GuestRenewForm, GuestTicketForm
@@ -35,9 +36,10 @@ def guest_new(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
                 category=data["category"],
                 priority=data["priority"],
+                custom_fields=custom_values_from(form, category_id=data["category"].pk),
             )
         except HelpdeskError as exc:
-            form.add_error(None, exc.message)
+            place_errors(form, exc)
         else:
             for upload in data["files"]:
                 attachment_add(actor=link.user, ticket=ticket, upload=upload)

@@ -19,6 +19,7 @@ from helpdesk.errors import HelpdeskError
 from tickets import access, workflow
 from tickets.api.filters import search_condition
 from tickets.choices import Channel
+from tickets.forms import custom_values_from, place_errors
 from tickets.models import Attachment, Ticket
 from tickets.portal.conversation import file_download, status_words, ticket_page
 from tickets.portal.forms import NewTicketForm, TicketFilterForm
@@ -76,9 +77,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     category=data["category"],
                     priority=data["priority"],
                     channel=Channel.PORTAL,
+                    custom_fields=custom_values_from(form, category_id=data["category"].pk),
                 )
         except HelpdeskError as exc:
-            form.add_error(None, exc.message)
+            place_errors(form, exc)
         else:
             for upload in data["files"]:
                 attachment_add(actor=request.user, ticket=ticket, upload=upload)

@@ -13,7 +13,13 @@ from tickets.services.merge import ticket_merge
 from tickets.services.satisfaction import ticket_rate
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
 from tickets.services.sweep import sla_sweep
-from tickets.services.tickets import ticket_assign, ticket_create, ticket_delete, ticket_update
+from tickets.services.tickets import (
+    ticket_assign,
+    ticket_create,
+    ticket_delete,
+    ticket_set_custom_field,
+    ticket_update,
+)
 from tickets.services.views import saved_view_create, saved_view_delete, saved_view_move, saved_view_rename
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "ticket_rate",
     "ticket_reopen",
     "ticket_resolve",
+    "ticket_set_custom_field",
     "ticket_transition",
     "ticket_update",
 ]

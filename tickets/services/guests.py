@@ -14,6 +14,7 @@ form: anyone can type any address, and only its owner should read the replies.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -81,6 +82,7 @@ def guest_ticket_create(
     description: str,
     category: Category,
     priority: str = Priority.MEDIUM,
+    custom_fields: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> tuple[Ticket, GuestLink]:
     """Open a portal ticket for whoever owns ``email``, with a secret link to it.
@@ -116,6 +118,7 @@ def guest_ticket_create(
             category=category,
             priority=priority,
             channel=Channel.PORTAL,
+            custom_fields=custom_fields,
             now=now,
         )
         link = _new_link(ticket, user, now)

@@ -16,6 +16,11 @@ from tickets.choices import Channel, Environment, ImpactLevel, Priority, parse_c
 from tickets.models import Category, EventKind, MilestoneKind, NotificationKind, Tag, Ticket
 from tickets.selectors import staff_who_may_see
 from tickets.services.common import lock_ticket, record, touch
+from tickets.services.custom_fields import (
+    custom_fields_clean,
+    custom_fields_drop_inapplicable,
+    custom_fields_store,
+)
 from tickets.services.milestones import milestone_record
 from tickets.services.notifications import Notice, notify, notify_many
 from tickets.services.numbering import ticket_number_next
@@ -36,6 +41,7 @@ EDITABLE_FIELDS = frozenset(
         "environment",
         "affected_service",
         "impact_level",
+        "custom_fields",
     }
 )
 # A change to any of these can make another SLA policy match, or move the due times.
@@ -105,12 +111,16 @@ def ticket_create(
     environment: str = "",
     affected_service: str = "",
     impact_level: str = "",
+    custom_fields: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Open a new ticket with its number, SLA due times and ``created`` event.
 
     Customers open tickets for themselves only and cannot route them; staff
     may open a ticket for a requester and assign it (assigning opens it).
+    ``custom_fields`` ({key: value}) is given by callers with a form, which must
+    fill the required fields; None (email, external desks) asks for none
+    (tickets/services/custom_fields.py).
     """
     now = now or timezone.now()
     requester = requester or actor
@@ -121,6 +131,11 @@ def ticket_create(
             raise PermissionDenied("Customers cannot choose a team or an assignee.")
     if parse_choice(str(channel), Channel) is None:
         raise ValidationFailed.on("channel", f"{channel!r} is not a channel.")
+    custom = (
+        []
+        if custom_fields is None
+        else custom_fields_clean(actor=actor, category_id=category.pk, raw=custom_fields, creating=True)
+    )
     ticket = Ticket(
         subject=_clean_subject(subject),
         description=(description or "").strip(),
@@ -146,6 +161,8 @@ def ticket_create(
         sla_apply(ticket)
         ticket.save()
         ticket.tags.add(*_tags(tags))  # a new ticket has none yet: nothing to read or remove
+        ticket._custom_values = {}  # none yet either
+        custom_fields_store(ticket=ticket, cleaned=custom, actor=actor, now=now, record_events=False)
         created = record(ticket, EventKind.CREATED, actor=actor, now=now, new=ticket.number, channel=ticket.channel)
         team_members = list(team.members.all()) if team is not None else []
         others = [user for user in team_members if user.pk != actor.pk]
@@ -189,7 +206,9 @@ def ticket_update(
     """Change a ticket's fields; one event per field that really changed.
 
     ``changes`` maps field names of ``EDITABLE_FIELDS`` to new values (model
-    instances for category, team and organization; tag names for tags).
+    instances for category, team and organization; tag names for tags;
+    {key: value} of custom fields for ``custom_fields``, applied after a
+    category change, which drops the values the new category does not carry).
     """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -215,6 +234,8 @@ def ticket_update(
             raise PermissionDenied("You may not edit this ticket.")
         changed: set[str] = set()
         for field, raw in changes.items():
+            if field == "custom_fields":
+                continue
             value = cleaners.get(field, lambda v: v)(raw)
             if field == "tags":
                 old_tags = list(locked.tags.all())
@@ -239,12 +260,34 @@ def ticket_update(
             record(
                 locked, kind, actor=actor, now=now, field=field, old=_display(field, old), new=_display(field, value)
             )
+        if "category" in changed:
+            custom_fields_drop_inapplicable(ticket=locked, actor=actor, now=now)
+        if "custom_fields" in changes:
+            cleaned = custom_fields_clean(
+                actor=actor, category_id=locked.category_id, raw=changes["custom_fields"], creating=False
+            )
+            custom_fields_store(ticket=locked, cleaned=cleaned, actor=actor, now=now, record_events=True)
         if changed & _SLA_INPUTS:
             changed |= sla_apply(locked)
         if "team" in changed:
             changed |= auto_assign(locked, now=now)
         touch(locked, now, changed)
     return locked
+
+
+def ticket_set_custom_field(
+    *,
+    actor: User,
+    ticket: Ticket,
+    key: str,
+    value: Any,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Set (or, with None, clear) one custom field: ``ticket_update`` with its checks, event and version."""
+    return ticket_update(
+        actor=actor, ticket=ticket, changes={"custom_fields": {key: value}}, expected_version=expected_version, now=now
+    )
 
 
 def ticket_assign(

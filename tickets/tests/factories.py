@@ -32,3 +32,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("paragraph")
+
+
+def custom_field(key: str, type: str = "text", *, categories: tuple[str, ...] = (), **options):
+    """A custom field defined as an admin would (saved, with its categories by slug)."""
+    from tickets.models import CustomField
+
+    field = CustomField(key=key, label=options.pop("label", key.replace("_", " ").capitalize()), type=type, **options)
+    field.full_clean()
+    field.save()
+    field.categories.set([category(slug) for slug in categories])
+    return field

@@ -9,7 +9,7 @@ from tickets.api.serializers import TicketSerializer
 from tickets.choices import Environment, ImpactLevel
 from tickets.models import Ticket
 from tickets.selectors import tickets_visible_to
-from tickets.tests.factories import category
+from tickets.tests.factories import category, custom_field
 
 
 def declared(ticket: Ticket) -> dict:
@@ -90,3 +90,32 @@ def test_a_created_ticket_reads_back_as_it_was_answered(api, customer, agent, te
     assert created.status_code == 201, created.content
     assert created.json() == client.get(f"/api/v1/tickets/{created.json()['id']}").json()
     assert created.json()["tags"] == ["fire", "hardware"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer", ["agent", "customer"])
+def test_custom_fields_are_the_declared_ones_for_each_viewer(customer, agent, team, admin_user, viewer, rf):
+    """Every type, set and empty, and a value on a field another category carries (kept, still shown)."""
+    custom_field("invoice_number", "text", categories=("billing",), customer_visible=True)
+    custom_field("amount", "number")
+    custom_field("due_on", "date", customer_visible=True)
+    custom_field("plan", "dropdown", choices=["basic", "pro"])
+    custom_field("vip", "checkbox", customer_visible=True)
+    tickets = desk(customer, agent, team, admin_user)
+    billing = services.ticket_create(
+        actor=admin_user,
+        requester=customer,
+        subject="Billing",
+        category=category("billing"),
+        custom_fields={"invoice_number": "INV-1", "amount": "2.50", "due_on": "2026-01-31", "plan": "pro", "vip": True},
+    )
+    request = rf.get("/")
+    request.user = customer if viewer == "customer" else agent
+    for ticket in [*tickets, tickets_visible_to(admin_user).get(pk=billing.pk)]:
+        serializer = TicketSerializer(ticket, context={"request": request})
+        fast = serializer.data
+        assert fast == serializers.ModelSerializer.to_representation(serializer, ticket)
+    if viewer == "customer":
+        assert fast["custom_fields"] == {"invoice_number": "INV-1", "due_on": "2026-01-31", "vip": True}
+    else:
+        assert fast["custom_fields"]["amount"] == 2.5 and fast["custom_fields"]["plan"] == "pro"

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from accounts.roles import Role
 from tickets.choices import Status
 from tickets.demo import USERS, load_demo
-from tickets.models import Attachment, Comment, Ticket
+from tickets.models import Attachment, Comment, CustomFieldValue, Ticket
 
 
 @pytest.mark.django_db
@@ -22,6 +22,8 @@ def test_demo_covers_every_role_and_status_and_is_idempotent():
     assert Comment.objects.filter(is_internal=True).exists()
     assert Comment.objects.filter(is_internal=False).exists()
     assert Attachment.objects.filter(content_type="text/plain").exists()
+    billing = Ticket.objects.filter(category__slug="billing")
+    assert billing.count() == CustomFieldValue.objects.filter(field__key="invoice_number").count() > 0
     counts = (Ticket.objects.count(), Comment.objects.count())
 
     assert load_demo()["tickets_created"] == 0

@@ -7,6 +7,7 @@ from tickets.api.serializers.conversation import (
     CommentWriteSerializer,
     TicketEventSerializer,
 )
+from tickets.api.serializers.custom_fields import CustomFieldDefinitionSerializer
 from tickets.api.serializers.notifications import NotificationPreferenceSerializer, NotificationSerializer
 from tickets.api.serializers.sla import (
     BusinessCalendarSerializer,
@@ -38,6 +39,7 @@ __all__ = [
     "CategoryField",
     "CommentSerializer",
     "CommentWriteSerializer",
+    "CustomFieldDefinitionSerializer",
     "HolidaySerializer",
     "NamedRefSerializer",
     "NoteSerializer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -25,6 +26,7 @@ from tickets.choices import (
     parse_priority,
     parse_status,
 )
+from tickets.custom_fields import custom_fields_json
 from tickets.models import (
     Category,
     Ticket,
@@ -57,6 +59,13 @@ class CategoryField(serializers.Field):
         return value.slug
 
 
+CUSTOM_FIELDS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"nullable": True, "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]},
+    "example": {"invoice_number": "INV-2291", "refund_approved": False},
+}
+
+
 class NamedRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -83,6 +92,10 @@ class TicketSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     sla_policy = serializers.CharField(source="sla_policy.name", read_only=True, default=None, allow_null=True)
     sla_state = serializers.SerializerMethodField()
+    custom_fields = serializers.SerializerMethodField(
+        help_text="The custom fields you may see that the ticket carries, by key (GET /api/v1/custom-fields): "
+        "text, a number, a date (YYYY-MM-DD), true/false, or null when empty."
+    )
     follow_up_of = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The closed ticket a reply past its reopen window followed up."
     )
@@ -109,6 +122,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "environment",
             "affected_service",
             "impact_level",
+            "custom_fields",
             "resolution_notes",
             "follow_up_of",
             "sla_policy",
@@ -129,6 +143,12 @@ class TicketSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in SlaState]))
     def get_sla_state(self, ticket: Ticket) -> str:
         return ticket.sla_state(self.context.get("now") or timezone.now()).value
+
+    @extend_schema_field(CUSTOM_FIELDS_SCHEMA)
+    def get_custom_fields(self, ticket: Ticket) -> dict[str, Any]:
+        request = self.context.get("request")
+        # Without a request (the system's own use) every field shows; a customer sees the customer-visible ones.
+        return custom_fields_json(getattr(request, "user", None), ticket)
 
     def to_representation(self, ticket: Ticket) -> dict[str, Any]:
         """The fields declared above, written out by hand: DRF's field-by-field walk cost 0.4 ms a ticket.
@@ -157,6 +177,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "environment": ticket.environment,
             "affected_service": ticket.affected_service,
             "impact_level": ticket.impact_level,
+            "custom_fields": self.get_custom_fields(ticket),
             "resolution_notes": ticket.resolution_notes,
             "follow_up_of": ticket.follow_up_of_id,
             "sla_policy": None if policy is None else policy.name,
@@ -208,6 +229,34 @@ def _named(row: Team | Organization | None) -> dict[str, Any] | None:
 SLA_OFF = {"sla_policy": None, "first_response_due_at": None, "resolution_due_at": None}
 
 
+@extend_schema_field(CUSTOM_FIELDS_SCHEMA)
+class CustomFieldsField(serializers.Field):
+    """``{key: value}`` of custom fields, passed whole to the services, which check each value by its field's type."""
+
+    default_error_messages = {"invalid": "Give an object of {{field key: value}}."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            "Custom fields by key (GET /api/v1/custom-fields lists them): text, a number, a date (YYYY-MM-DD), "
+            "true/false, or null to clear. On create the required ones of the category are needed.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, str):  # a form or multipart body carries the object as JSON text
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        return dict(data)
+
+    def to_representation(self, value: dict[str, Any]) -> dict[str, Any]:
+        return value
+
+
 class TicketWriteSerializer(serializers.Serializer):
     """Fields accepted on create and update; seed aliases (``title``, ``P1``, ``INCIDENT``) included."""
 
@@ -232,6 +281,7 @@ class TicketWriteSerializer(serializers.Serializer):
         source="assignee", queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     status = LenientChoiceField(Status.choices, parse_status, required=False)
+    custom_fields = CustomFieldsField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         title = attrs.pop("title", None)

@@ -38,6 +38,7 @@ from tickets.api.serializers import (
 )
 from tickets.api.views.common import etag, expected_version, ticket_response, visible_ticket
 from tickets.choices import Channel
+from tickets.custom_fields import fields_visible_to
 from tickets.models import Category, Ticket
 from tickets.selectors import events_visible_to, tickets_visible_to
 
@@ -78,7 +79,10 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
     list=extend_schema(
         summary="List tickets you may see",
         description="With format=csv (or Accept: text/csv), every ticket the filters select, not one page, "
-        "streamed as a CSV download in the list's order.",
+        "streamed as a CSV download in the list's order, with a column cf_<key> per custom field you see.\n\n"
+        "Custom fields filter as cf_<key>=value (repeat for any of several; checkboxes true/false), and "
+        "number and date fields also as cf_<key>__gte= and cf_<key>__lte=. An unknown key or a value the "
+        "field cannot hold is a 400 naming the parameter.",
         parameters=[
             OpenApiParameter(
                 "ordering",
@@ -89,6 +93,11 @@ def _requester_for(actor: User, fields: dict[str, Any]) -> User:
             ),
             OpenApiParameter("sort_by", str, description="Seed 004 alias of ordering."),
             OpenApiParameter("order", str, enum=["asc", "desc"], description="With sort_by."),
+            OpenApiParameter(
+                "cf_<key>",
+                str,
+                description="A custom field's value (exact); cf_<key>__gte / cf_<key>__lte for numbers and dates.",
+            ),
         ],
         responses={
             (200, "application/json"): TicketSerializer(many=True),
@@ -122,7 +131,7 @@ class TicketViewSet(CSVFormatMixin, viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         if wants_csv(request):
             filename = f"tickets-{timezone.localtime():%Y%m%d-%H%M}.csv"
-            return csv_stream(filename, ticket_csv(queryset))
+            return csv_stream(filename, ticket_csv(queryset, fields_visible_to(request.user)))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -151,6 +160,8 @@ class TicketViewSet(CSVFormatMixin, viewsets.GenericViewSet):
             requester=requester,
             category=fields.pop("category", None) or Category.objects.get(slug="general"),
             channel=fields.pop("channel", Channel.API),
+            # Always given (even empty): the API is a form, so the category's required fields are asked.
+            custom_fields=fields.pop("custom_fields", {}),
             **fields,
         )
         location = request.build_absolute_uri(f"{request.path.rstrip('/')}/{ticket.pk}")
