@@ -11,6 +11,7 @@ An action is ``{"type": ..., ...}``:
   emailed to the requester as any reply is). A rule's reply is the desk's: it meets no first response.
 - ``notify``: ``recipients`` (``assignee``, ``team_lead``, ``requester``, or people's ids) and a
   ``message``: an in-app alert and an email, as the recipients' preferences allow.
+- ``set_field``: ``key`` (a custom field's) and ``value`` as the API takes it (``null`` clears it).
 - ``webhook``: ``endpoint``, an outbound webhook endpoint's id (webhooks/): a signed ``rule.fired``
   delivery with the rule and the ticket as it is once the rule's earlier actions are done, queued
   in the rule's transaction and retried like any delivery. A paused endpoint refuses it.
@@ -34,6 +35,7 @@ from accounts.models import Team, User
 from accounts.roles import STAFF_ROLES
 from tickets import services
 from tickets.choices import Priority, Status
+from tickets.custom_fields import active_fields, parse_value
 from tickets.models import PLACEHOLDERS, EventKind, NotificationKind, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record
 from tickets.services.notifications import notify
@@ -119,6 +121,15 @@ def _clean_one(action: Any, index: int) -> dict[str, Any]:
             raise _fail(index, f"name who to tell: {', '.join(RECIPIENT_ROLES)} or people's ids.")
         cleaned = [one if one in RECIPIENT_ROLES else _agent(one, index) for one in recipients]
         return {"type": kind, "recipients": cleaned, "message": _template(action.get("message"), index, "message")}
+    if kind == "set_field":
+        spec = next((spec for spec in active_fields() if spec.key == action.get("key")), None)
+        if spec is None:
+            raise _fail(index, f"there is no custom field {action.get('key')!r}.")
+        try:
+            parse_value(spec, value)
+        except ValueError as exc:
+            raise _fail(index, f"{spec.label}: {exc}") from None
+        return {"type": kind, "key": spec.key, "value": value}
     if kind == "webhook":
         endpoint = (
             Endpoint.objects.filter(pk=action.get("endpoint")).first()
@@ -204,6 +215,13 @@ def _tags_changed(ticket: Ticket, action: dict, actor: User, now: datetime) -> t
     return updated, f"tags {', '.join(wanted) or 'none'}"
 
 
+def _set_field(ticket: Ticket, action: dict, actor: User, now: datetime) -> tuple[Ticket, str]:
+    updated = services.ticket_set_custom_field(
+        actor=actor, ticket=ticket, key=action["key"], value=action["value"], now=now
+    )
+    return updated, f"{action['key']} {action['value']}"
+
+
 def _comment(ticket: Ticket, action: dict, actor: User, now: datetime) -> tuple[Ticket, str]:
     body = render(action["body"], ticket, actor)
     services.comment_add(actor=actor, ticket=ticket, body=body, is_internal=action["internal"], now=now)
@@ -253,6 +271,7 @@ HANDLERS: dict[str, Handler] = {
     "add_tags": _tags_changed,
     "remove_tags": _tags_changed,
     "comment": _comment,
+    "set_field": _set_field,
     "notify": _notify,  # given the firing's event too
     "webhook": _webhook,  # likewise
 }

@@ -24,7 +24,8 @@ CONDITIONS_HELP = _(
     "(a slug), team, assignee, organization (ids; is, is_not, is_set, is_empty); requester_email (is, ends_with, "
     "contains); subject, description (contains, not_contains); tag (includes, excludes); sla (is ok, at_risk, "
     "breached); minutes_since_created, minutes_since_status_changed, minutes_since_updated (gt, lt); comment "
-    "(is public or internal, triggers only); business_hours (within or outside a calendar's id). "
+    "(is public or internal, triggers only); business_hours (within or outside a calendar's id); cf:<key>, a "
+    "custom field (is; gte, lte for numbers and dates). "
     'Example: [{"field": "priority", "op": "is", "value": "urgent"}, '
     '{"field": "requester_email", "op": "ends_with", "value": "@acme.example"}]'
 )
@@ -32,7 +33,8 @@ ACTIONS_HELP = _(
     'A list of {"type", ...}: set_status, set_priority, set_team, assign (value: an agent\'s id), unassign, '
     "add_tags, remove_tags (value: a list of names), comment (body with {ticket_number}, {ticket_subject}, "
     "{requester_name}, {requester_email}, {agent_name}; internal: true or false), notify (recipients: assignee, "
-    "team_lead, requester or ids; message), webhook (endpoint: an outbound webhook endpoint's id). "
+    "team_lead, requester or ids; message), set_field (key, value: a custom field), webhook (endpoint: an "
+    "outbound webhook endpoint's id). "
     'Example: [{"type": "set_team", "value": 2}, {"type": "notify", "recipients": ["team_lead"], '
     '"message": "Urgent ticket {ticket_number} from Acme"}]'
 )

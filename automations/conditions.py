@@ -19,6 +19,8 @@ Fields and their operators:
   changed gt 10080.
 - ``comment``: ``is`` ``public`` or ``internal`` (triggers on ``commented``).
 - ``business_hours``: ``within`` or ``outside`` a business calendar (its id).
+- ``cf:<key>``, a custom field: ``is``, and ``gte`` / ``lte`` for numbers and dates (its value as
+  the API takes it). A field removed or switched off since matches no ticket.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from django.db.models import Exists, OuterRef, Q
 from accounts.models import Organization, Team, User
 from tickets import sla as sla_rules
 from tickets.choices import Channel, Priority, Status
-from tickets.models import BusinessCalendar, Category, Ticket
+from tickets.custom_fields import active_fields, field_condition, parse_value
+from tickets.models import BusinessCalendar, Category, FieldType, Ticket
 from tickets.selectors import sla_at_risk_condition, sla_breached_condition
 
 # What a Python check is given: the moment and the change's own facts (e.g. {"comment": "public"}).
@@ -116,6 +119,8 @@ FIELDS: dict[str, Field] = {
     "comment": Field(("is",), _one_of(["public", "internal"], "comment"), ("trigger",)),
     "business_hours": Field(("within", "outside"), _row(BusinessCalendar, "business calendar")),
 }
+CUSTOM_PREFIX = "cf:"
+ORDERED_TYPES = (FieldType.NUMBER, FieldType.DATE)
 _COLUMN = {
     "category": "category__slug",
     "team": "team_id",
@@ -142,13 +147,29 @@ def clean_conditions(raw: Any, *, kind: str) -> list[dict[str, Any]]:
     return cleaned
 
 
+def _clean_custom(condition: dict[str, Any], index: int) -> dict[str, Any]:
+    key, op = condition["field"].removeprefix(CUSTOM_PREFIX), condition.get("op")
+    spec = next((spec for spec in active_fields() if spec.key == key), None)
+    if spec is None:
+        raise _fail(index, f"there is no custom field {key!r}.")
+    if op not in ("is", "gte", "lte") or (op != "is" and spec.type not in ORDERED_TYPES):
+        raise _fail(index, f"{spec.label} takes is{', gte, lte' if spec.type in ORDERED_TYPES else ''}, not {op!r}.")
+    try:
+        parse_value(spec, condition.get("value"))
+    except ValueError as exc:
+        raise _fail(index, f"{spec.label}: {exc}") from None
+    return {"field": condition["field"], "op": op, "value": condition.get("value")}
+
+
 def _clean_one(condition: Any, index: int, kind: str) -> dict[str, Any]:
     if not isinstance(condition, dict):
         raise _fail(index, "write it as {field, op, value}.")
+    if isinstance(condition.get("field"), str) and condition["field"].startswith(CUSTOM_PREFIX):
+        return _clean_custom(condition, index)
     name, op = condition.get("field"), condition.get("op")
     field = FIELDS.get(name) if isinstance(name, str) else None
     if field is None:
-        raise _fail(index, f"unknown field {name!r}; use one of {', '.join(FIELDS)}.")
+        raise _fail(index, f"unknown field {name!r}; use one of {', '.join(FIELDS)} or cf:<a custom field's key>.")
     if kind not in field.kinds:
         raise _fail(index, f"{name} is about a change: only triggers can use it.")
     if op not in field.ops:
@@ -168,6 +189,11 @@ def _has_tag(name: str) -> Exists:
 def condition_q(condition: dict[str, Any], now: datetime) -> Q:
     """One stored (ticket) condition as a ``Q`` on tickets at ``now``."""
     name, op, value = condition["field"], condition["op"], condition.get("value")
+    if name.startswith(CUSTOM_PREFIX):
+        try:
+            return field_condition(name.removeprefix(CUSTOM_PREFIX), "exact" if op == "is" else op, value)
+        except ValueError:  # the field changed type since: matches nothing
+            return Q(pk__in=[])
     if name in ("status", "priority", "channel"):
         values = value if isinstance(value, list) else [value]
         matched = Q(**{f"{name}__in": values})

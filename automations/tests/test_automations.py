@@ -161,7 +161,7 @@ def test_rule_validation_names_each_wrong_condition():
         "Condition 1: priority cannot be critical; use low, medium, high, urgent.",
         "Condition 2: unknown field 'mood'; use one of status, priority, channel, category, team, assignee, "
         "organization, requester_email, subject, description, tag, sla, minutes_since_created, "
-        "minutes_since_status_changed, minutes_since_updated, comment, business_hours.",
+        "minutes_since_status_changed, minutes_since_updated, comment, business_hours or cf:<a custom field's key>.",
     ]
     assert errors["events"] == ["Not a kind of change: teleported."]
     assert errors["actions"] == ["A rule does at least one thing."]

@@ -177,3 +177,24 @@ def test_an_inactive_rule_or_another_kind_of_change_fires_nothing(urgent_from_ac
     ticket_update(actor=manager, ticket=ticket, changes={"subject": "Site down again"})  # "updated", not "created"
 
     assert not Firing.objects.exists()
+
+
+def test_custom_field_conditions_and_actions(customer):
+    from tickets.custom_fields import field_value
+    from tickets.models import CustomField, Ticket
+
+    CustomField.objects.create(label="Amount", key="amount", type="number", customer_visible=True)
+    CustomField.objects.create(label="Needs approval", key="needs_approval", type="checkbox")
+    rule(
+        "Big refunds need approval",
+        conditions=[{"field": "cf:amount", "op": "gte", "value": 1000}],
+        actions=[{"type": "set_field", "key": "needs_approval", "value": True}],
+    )
+    big = ticket_create(actor=customer, subject="Refund", category=category(), custom_fields={"amount": "2500"})
+    small = ticket_create(actor=customer, subject="Refund", category=category(), custom_fields={"amount": "20"})
+
+    big, small = (Ticket.objects.get(pk=ticket.pk) for ticket in (big, small))
+    assert (field_value(big, "needs_approval"), field_value(small, "needs_approval")) == (True, None)
+    assert TicketEvent.objects.filter(ticket=big, kind=EventKind.RULE_APPLIED).get().metadata["done"] == [
+        "needs_approval True"
+    ]

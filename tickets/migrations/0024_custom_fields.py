@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0022_report_overdue_indexes"),
+        ("tickets", "0023_rule_events"),
     ]
 
     operations = [
