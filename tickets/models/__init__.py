@@ -1,7 +1,7 @@
-from tickets.models.canned import PLACEHOLDERS, CannedResponse
 from tickets.models.conversation import Attachment, Comment, ScanStatus
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.guest import GuestLink
+from tickets.models.macros import PLACEHOLDERS, Macro
 from tickets.models.milestone import STOPS, Milestone, MilestoneKind
 from tickets.models.notification import EmailOutbox, EmailStatus, Notification, NotificationKind, NotificationPreference
 from tickets.models.satisfaction import SatisfactionRating
@@ -11,7 +11,7 @@ from tickets.models.ticket import Ticket, TicketCounter
 from tickets.models.views import SavedView
 
 __all__ = [
-    "CannedResponse",
+    "Macro",
     "PLACEHOLDERS",
     "EmailOutbox",
     "EmailStatus",

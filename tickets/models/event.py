@@ -29,6 +29,7 @@ class EventKind(models.TextChoices):
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     RATED = "rated", _("Rated")
+    MACRO_APPLIED = "macro_applied", _("Macro applied")
 
 
 class TicketEvent(models.Model):

@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import UserFactory
-from tickets.models import Category, Comment, Ticket
+from tickets.models import Category, Comment, Macro, Ticket
 
 
 def category(slug: str = "general") -> Category:
@@ -32,3 +32,25 @@ class CommentFactory(factory.django.DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("paragraph")
+
+
+class MacroFactory(factory.django.DjangoModelFactory):
+    """A macro as a manager saves it in the console (``full_clean`` first: only valid ones)."""
+
+    class Meta:
+        model = Macro
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Macro {n + 1}")
+
+    @factory.post_generation
+    def teams(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.teams.set(extracted)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        macro = model_class(*args, **kwargs)
+        macro.full_clean()
+        macro.save()
+        return macro

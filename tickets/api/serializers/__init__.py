@@ -7,6 +7,7 @@ from tickets.api.serializers.conversation import (
     CommentWriteSerializer,
     TicketEventSerializer,
 )
+from tickets.api.serializers.macros import MacroApplySerializer, MacroSerializer
 from tickets.api.serializers.notifications import NotificationPreferenceSerializer, NotificationSerializer
 from tickets.api.serializers.sla import (
     BusinessCalendarSerializer,
@@ -39,6 +40,8 @@ __all__ = [
     "CommentSerializer",
     "CommentWriteSerializer",
     "HolidaySerializer",
+    "MacroApplySerializer",
+    "MacroSerializer",
     "NamedRefSerializer",
     "NoteSerializer",
     "NotificationPreferenceSerializer",
