@@ -143,7 +143,8 @@ class TestApply:
         assert response.json() == {
             "status": "error",
             "code": "FORBIDDEN",
-            "message": "Macro 'To Sam' was not applied, nothing changed: You may not assign this ticket to that person.",
+            "message": "Macro 'To Sam' was not applied, nothing changed: "
+            "You may not assign this ticket to that person.",
             "errors": {},
         }
         assert state(ticket) == before
