@@ -29,6 +29,7 @@ def test_a_manager_builds_a_macro_and_an_agent_applies_it(page, live_server, log
     page.locator("select[name=status]").select_option("in_progress")
     page.locator("input[name=add_tags]").fill("vpn, triaged")
     page.locator("input[name=assign_to_me]").check()
+    screenshot(page, "macro-add")
     page.locator("input[name=_save]").click()
     expect(page.locator(".messagelist")).to_contain_text("VPN triage")
     assert Macro.objects.get(name="VPN triage").created_by.email == "manager@example.com"

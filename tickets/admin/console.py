@@ -158,6 +158,7 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
     last_event_id = timeline.last_event_id(user, ticket)
     fields_form = TicketFieldsForm(ticket=ticket, user=user, last_event_id=last_event_id)
     macros = macros_for(user)
+    macro_list = list(macros)  # the forms validate against the queryset; the page lists these
     reply_form = ReplyForm(ticket=ticket, last_event_id=last_event_id, macros=macros)
     macro_form = MacroApplyForm(ticket=ticket, last_event_id=last_event_id, macros=macros)
     conflict = None
@@ -207,8 +208,8 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         "customer": customer_context(user, ticket),
         "quick_actions": _quick_actions(user, ticket),
         "macro_form": macro_form,
-        "macro_previews": macro_previews(list(macros), ticket, user),
-        "composer_macros": composer_macros(macros, ticket, user),
+        "macro_previews": macro_previews(macro_list, ticket, user),
+        "composer_macros": composer_macros(macro_list, ticket, user),
         "other_tickets": tickets_visible_to(user)
         .filter(requester_id=ticket.requester_id)
         .exclude(pk=ticket.pk)

@@ -172,10 +172,10 @@ class Migration(migrations.Migration):
             name="teams",
             field=models.ManyToManyField(
                 blank=True,
-                help_text="Leave empty to share it with everyone.",
+                help_text="Shared only with these teams' members and leads; leave empty to share it with everyone.",
                 related_name="macros",
                 to="accounts.team",
-                verbose_name="shared with teams",
+                verbose_name="teams",
             ),
         ),
         migrations.AddConstraint(

@@ -51,8 +51,8 @@ class Macro(models.Model):
         "accounts.Team",
         blank=True,
         related_name="macros",
-        verbose_name=_("shared with teams"),
-        help_text=_("Leave empty to share it with everyone."),
+        verbose_name=_("teams"),
+        help_text=_("Shared only with these teams' members and leads; leave empty to share it with everyone."),
     )
     # The actions, in the order they are applied: assignment, fields, the reply, then the status.
     assign_to_me = models.BooleanField(
