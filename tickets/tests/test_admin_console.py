@@ -182,14 +182,14 @@ class TestMacroReplies:
     """The reply box inserts a macro's reply (what canned responses were), as it did the canned response's."""
 
     @pytest.fixture
-    def canned(self, db):
+    def macro(self, db):
         return Macro.objects.create(
             name="Need details",
             reply="Hello {requester_name}, about {ticket_number}: a screenshot please. {agent_name}",
             status=Status.PENDING,
         )
 
-    def test_rendered_for_this_ticket_and_agent_on_the_page(self, client, agent, customer, ticket, canned):
+    def test_rendered_for_this_ticket_and_agent_on_the_page(self, client, agent, customer, ticket, macro):
         client.force_login(agent)
         response = client.get(page_url(ticket))
         [offered] = response.context["composer_macros"]
@@ -199,10 +199,17 @@ class TestMacroReplies:
         assert offered["body"] == expected
         assert 'id="macro-replies"' in response.content.decode()
 
-    def test_sent_without_javascript_fills_the_message_and_sets_the_status(self, client, agent, ticket, canned):
+    def test_only_macros_with_a_reply_are_offered_to_insert(self, client, agent, ticket, macro):
+        Macro.objects.create(name="Just close", status=Status.CLOSED)
+        client.force_login(agent)
+        response = client.get(page_url(ticket))
+        assert [m["title"] for m in response.context["composer_macros"]] == ["Need details"]
+        assert [str(m) for m in response.context["reply_form"].fields["reply_macro"].queryset] == ["Need details"]
+
+    def test_sent_without_javascript_fills_the_message_and_sets_the_status(self, client, agent, ticket, macro):
         services.ticket_assign(actor=agent, ticket=ticket, assignee=agent)
         client.force_login(agent)
-        response = client.post(page_url(ticket), {**seen(client, ticket), "reply_macro": canned.pk, "_action": "reply"})
+        response = client.post(page_url(ticket), {**seen(client, ticket), "reply_macro": macro.pk, "_action": "reply"})
         assert response.status_code == 302
         ticket.refresh_from_db()
         assert ticket.comments.get().body.startswith("Hello ")
@@ -219,7 +226,7 @@ class TestMacroReplies:
         assert "Unknown placeholder customer" in response.content.decode()
         assert not Macro.objects.exists()
 
-    def test_agents_use_them_but_only_managers_and_admins_write_them(self, client, agent, manager, canned):
+    def test_agents_use_them_but_only_managers_and_admins_write_them(self, client, agent, manager, macro):
         client.force_login(agent)
         assert client.get(reverse("admin:tickets_macro_changelist")).status_code == 200
         assert client.get(reverse("admin:tickets_macro_add")).status_code == 403
