@@ -24,7 +24,6 @@ allow from where the ticket is), none is kept and the firing records why.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -37,14 +36,15 @@ from tickets import services
 from tickets.choices import Priority, Status
 from tickets.custom_fields import active_fields, parse_value
 from tickets.models import PLACEHOLDERS, EventKind, NotificationKind, Ticket, TicketEvent
+from tickets.models.macros import fill_placeholders, unknown_placeholders
 from tickets.services.common import lock_ticket, record
+from tickets.services.macros import reply_values
 from tickets.services.notifications import notify
 from webhooks.models import Endpoint, WebhookEvent
 from webhooks.services import webhook_send
 from webhooks.services.payload import ticket_data
 
 RECIPIENT_ROLES = ("assignee", "team_lead", "requester")
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 MAX_TAGS = 20
 MAX_TEXT = 5000
 
@@ -81,7 +81,7 @@ def _tags(value: Any, index: int) -> list[str]:
 def _template(text: Any, index: int, field: str) -> str:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         raise _fail(index, f"{field} is a text of 1 to {MAX_TEXT} characters.")
-    unknown = sorted({name for name in _PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
+    unknown = unknown_placeholders(text)
     if unknown:
         known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
         raise _fail(index, f"unknown placeholder {', '.join(unknown)}; use {known}.")
@@ -158,15 +158,8 @@ def clean_actions(raw: Any) -> list[dict[str, Any]]:
 
 
 def render(text: str, ticket: Ticket, actor: User) -> str:
-    """A template with the ticket's placeholders filled in; anything else is left as written."""
-    values = {
-        "ticket_number": ticket.number,
-        "ticket_subject": ticket.subject,
-        "requester_name": ticket.requester.get_full_name(),
-        "requester_email": ticket.requester.email,
-        "agent_name": ticket.assignee.get_full_name() if ticket.assignee_id else actor.get_full_name(),
-    }
-    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+    """A template with the ticket's placeholders filled in, as a macro's reply is ({agent_name}: the assignee)."""
+    return fill_placeholders(text, reply_values(ticket, ticket.assignee or actor))
 
 
 # --- Carrying them out -------------------------------------------------------------------------

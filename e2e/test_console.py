@@ -9,7 +9,7 @@ from accounts.roles import Role
 from accounts.tests.factories import PASSWORD, UserFactory
 from tickets import services
 from tickets.choices import Status
-from tickets.models import CannedResponse, Comment, Ticket
+from tickets.models import Comment, Macro, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -19,9 +19,9 @@ def desk(service_desk):
     manager = UserFactory(email="manager@example.com", full_name="Maya Manager", role=Role.MANAGER)
     subjects = ["VPN drops every hour", "Printer on floor 3 jams", "Invoice charged twice", "Cannot log in"]
     tickets = [service_desk.open(subject) for subject in subjects]
-    CannedResponse.objects.create(
-        title="Need more information",
-        body="Hello {requester_name}, could you send a screenshot for {ticket_number}? {agent_name}",
+    Macro.objects.create(
+        name="Need more information",
+        reply="Hello {requester_name}, could you send a screenshot for {ticket_number}? {agent_name}",
         status=Status.PENDING,
     )
     return {"agent": service_desk.agent, "manager": manager, "customer": service_desk.customer, "tickets": tickets}
@@ -46,7 +46,7 @@ def test_an_agent_works_the_queue_and_a_ticket(page, live_server, login, screens
     expect(page.locator("#result_list time.hd-sla").first).to_have_text(re.compile(r"^in \d"))
     screenshot(page, "queue")
 
-    # Open the ticket and add an internal note, then a public reply from a canned response.
+    # Open the ticket and add an internal note, then a public reply from a macro's reply.
     page.goto("/admin/tickets/ticket/")
     page.get_by_role("link", name=vpn.number).click()
     expect(page.locator("h1")).to_have_text("VPN drops every hour")
@@ -57,10 +57,10 @@ def test_an_agent_works_the_queue_and_a_ticket(page, live_server, login, screens
     note = page.locator(".hd-entry-note")
     expect(note).to_contain_text("Checked the concentrator logs")
     expect(note).to_contain_text("Internal note")
-    # The page's scripts (canned responses, the composer's remembered mode) run once it has loaded.
+    # The page's scripts (macros' replies, the composer's remembered mode) run once it has loaded.
     page.wait_for_load_state("load")
 
-    page.locator("#id_canned").select_option(label="Need more information")
+    page.locator("#id_reply_macro").select_option(label="Need more information")
     body = page.locator("#reply-form textarea[name=body]")
     expect(body).to_have_value(f"Hello Cara Customer, could you send a screenshot for {vpn.number}? Alex Agent")
     expect(page.locator("#reply-form select[name=status]")).to_have_value("pending")

@@ -19,12 +19,12 @@ from tickets import services, workflow
 from tickets.choices import Channel, Status, parse_priority
 from tickets.models import (
     BusinessCalendar,
-    CannedResponse,
     Category,
     CustomField,
     EmailStatus,
     FieldType,
     Holiday,
+    Macro,
     Notification,
     Ticket,
     WorkingHours,
@@ -274,7 +274,7 @@ class _Story:
             )
 
 
-CANNED = [
+MACROS = [
     (
         "Need more information",
         "Hello {requester_name},\n\nThanks for reporting {ticket_number}. Could you send us a screenshot and the "
@@ -387,9 +387,10 @@ def load_demo(*, now: datetime | None = None) -> dict[str, object]:
                 )
             _Story(ticket, agent, start, min(now, start + timedelta(days=2))).walk_to(status)
             created += 1
-        for title, body, status, priority, internal in CANNED:
-            CannedResponse.objects.get_or_create(
-                title=title, defaults={"body": body, "status": status, "priority": priority, "is_internal": internal}
+        for title, body, status, priority, internal in MACROS:
+            Macro.objects.get_or_create(
+                name=title,
+                defaults={"reply": body, "status": status, "priority": priority, "reply_is_internal": internal},
             )
         # The story is history: keep its in-app notifications, but send none of its emails.
         Notification.objects.filter(email_status=EmailStatus.PENDING).update(email_status=EmailStatus.SKIPPED)

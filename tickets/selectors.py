@@ -11,9 +11,9 @@ from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
 from accounts.models import Organization, Team, User
 from accounts.roles import STAFF_ROLES, Role
 from tickets import workflow
-from tickets.access import can_see_internal, can_view_ticket, visibility_filter
+from tickets.access import can_see_internal, can_view_ticket, team_ids_of, visibility_filter
 from tickets.custom_fields import load_values
-from tickets.models import Attachment, Category, Comment, SLAPolicy, Ticket, TicketEvent
+from tickets.models import Attachment, Category, Comment, Macro, SLAPolicy, Ticket, TicketEvent
 from tickets.models.conditions import FIRST_RESPONSE_CLOCK, FIRST_RESPONSE_UNMET, RESOLUTION_CLOCK, RESOLUTION_UNMET
 from tickets.sla import SlaState
 
@@ -169,3 +169,18 @@ def sla_state_expression(now: datetime) -> Case:
         default=Value(SlaState.OK.value),
         output_field=CharField(),
     )
+
+
+def macros_for(user: User, *, active_only: bool = True) -> QuerySet[Macro]:
+    """The macros ``user`` may apply: none for customers; all for managers and admins; for agents and
+    team leads those shared with everyone or with one of their teams. Assignee and team come joined."""
+    if not (user.is_authenticated and user.is_active and user.role in STAFF_ROLES):
+        return Macro.objects.none()
+    macros = Macro.objects.select_related("assignee", "team")
+    if active_only:
+        macros = macros.filter(is_active=True)
+    if user.role not in (Role.MANAGER, Role.ADMIN):
+        limited = Macro.teams.through.objects.values("macro_id")
+        shared = limited.filter(team_id__in=team_ids_of(user))
+        macros = macros.filter(~Q(pk__in=limited) | Q(pk__in=shared))
+    return macros.order_by("position", "name")

@@ -47,6 +47,16 @@ def is_allowed(current: Status | str, target: Status | str) -> bool:
     return Status(target) in TRANSITIONS[Status(current)]
 
 
+def steps_to(current: Status | str, target: Status | str) -> list[Status] | None:
+    """The moves from ``current`` to ``target``: direct, or through ``open`` (a new ticket is resolved
+    or escalated by opening it first, as the table allows); None if neither."""
+    if is_allowed(current, target):
+        return [Status(target)]
+    if is_allowed(current, S.OPEN) and is_allowed(S.OPEN, target):
+        return [S.OPEN, Status(target)]
+    return None
+
+
 def reopen_window_open(closed_at: datetime | None, now: datetime, window_days: int) -> bool:
     """A closed ticket may be reopened only within ``window_days`` of closing."""
     if closed_at is None:

@@ -20,7 +20,7 @@ ADMIN_ONLY = [
     "tickets_comment",
     "tickets_ticketevent",
 ]
-STAFF = ["tickets_ticket", "tickets_cannedresponse"]
+STAFF = ["tickets_ticket", "tickets_macro"]
 
 
 def test_customers_cannot_enter_the_admin(client, customer):

@@ -8,10 +8,10 @@ from accounts.models import Organization, Team, User
 from tickets.models import (
     Attachment,
     BusinessCalendar,
-    CannedResponse,
     Category,
     Comment,
     Holiday,
+    Macro,
     SLAPolicy,
     SLATarget,
     Tag,
@@ -37,7 +37,7 @@ MODELS = [
     BusinessCalendar,
     WorkingHours,
     Holiday,
-    CannedResponse,
+    Macro,
 ]
 
 

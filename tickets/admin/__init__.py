@@ -1,3 +1,3 @@
-"""The agent console: the ticket queue and page, canned responses, and the desk's configuration."""
+"""The agent console: the ticket queue and page, macros, and the desk's configuration."""
 
-from tickets.admin import canned, configuration, custom_fields, queue, records  # noqa: F401 - registers the model admins
+from tickets.admin import configuration, custom_fields, macros, queue, records  # noqa: F401 - registers the model admins

@@ -48,8 +48,14 @@ def _run(modeladmin, request, queryset: QuerySet[Ticket], done_message: str, cha
         modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
-def _ask(modeladmin, request, queryset, form, title: str, action: str) -> TemplateResponse:
-    """The intermediate page where the agent chooses, e.g., whom to assign to."""
+def ask(
+    modeladmin, request, queryset, form, title: str, action: str, *, with_versions: bool = False
+) -> TemplateResponse:
+    """The intermediate page where the agent chooses, e.g., whom to assign to.
+
+    ``with_versions`` sends each ticket's version back with the choice (``version_<id>``), for
+    actions that must not apply twice when the page is sent twice.
+    """
     context = {
         **modeladmin.admin_site.each_context(request),
         "opts": modeladmin.opts,
@@ -58,6 +64,7 @@ def _ask(modeladmin, request, queryset, form, title: str, action: str) -> Templa
         "tickets": queryset.order_by("pk")[:MAX_TICKETS],
         "count": queryset.count(),
         "action": action,
+        "with_versions": with_versions,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "select_across": request.POST.get("select_across", "0"),
         "media": modeladmin.media,
@@ -76,7 +83,7 @@ def _with_form(form_class: type[forms.Form], title: str, done_message: str, appl
                 return None
         else:
             form = form_class(queryset=queryset, user=request.user)
-        return _ask(modeladmin, request, queryset, form, title, action.__name__)
+        return ask(modeladmin, request, queryset, form, title, action.__name__)
 
     return action
 

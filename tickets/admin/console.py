@@ -22,17 +22,19 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import customer_for_email
 from helpdesk.errors import HelpdeskError, NotFound, PreconditionFailed, ValidationFailed
-from tickets import access, workflow
+from tickets import access
 from tickets.admin import timeline
 from tickets.admin.customer import customer_context
-from tickets.admin.forms import EDIT_FIELDS, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
+from tickets.admin.forms import EDIT_FIELDS, MacroApplyForm, NewTicketForm, ReplyForm, Seen, TicketFieldsForm
+from tickets.admin.macros import composer_macros, macro_previews
 from tickets.choices import Channel, Status
 from tickets.forms import custom_values_from, place_errors, upload_problems
-from tickets.models import CannedResponse, GuestLink, Ticket, TicketEvent
-from tickets.selectors import tickets_visible_to
+from tickets.models import GuestLink, Ticket, TicketEvent
+from tickets.selectors import macros_for, tickets_visible_to
 from tickets.services import (
     attachment_add,
     comment_add,
+    macro_apply,
     ticket_assign,
     ticket_create,
     ticket_escalate,
@@ -41,6 +43,8 @@ from tickets.services import (
     ticket_update,
 )
 from tickets.services.guests import guest_link_revoke
+from tickets.services.macros import reply_values
+from tickets.workflow import steps_to
 
 QUICK_ACTIONS = {
     "assign_me": gettext_lazy("Assign to me"),
@@ -54,26 +58,6 @@ QUICK_ACTIONS = {
 # the user and answers (template name, context) or None to show nothing.
 TicketPanel = Callable[[Ticket, User], tuple[str, dict] | None]
 TICKET_PAGE_PANELS: list[TicketPanel] = []
-
-
-def canned_values(ticket: Ticket, agent: User) -> dict[str, str]:
-    return {
-        "ticket_number": ticket.number,
-        "ticket_subject": ticket.subject,
-        "requester_name": ticket.requester.get_full_name(),
-        "requester_email": ticket.requester.email,
-        "agent_name": agent.get_full_name(),
-    }
-
-
-def steps_to(current: str, target: Status) -> list[Status] | None:
-    """The workflow's moves from ``current`` to ``target``: direct, or through ``open`` (a new ticket
-    is resolved or escalated by opening it first, as the workflow table allows); None if neither."""
-    if workflow.is_allowed(current, target):
-        return [target]
-    if workflow.is_allowed(current, Status.OPEN) and workflow.is_allowed(Status.OPEN, target):
-        return [Status.OPEN, target]
-    return None
 
 
 def _quick_actions(user: User, ticket: Ticket) -> list[tuple[str, str]]:
@@ -120,8 +104,8 @@ def _send_reply(user: User, ticket: Ticket, form: ReplyForm, *, internal: bool) 
     data = form.cleaned_data
     uploads = data["files"]
     body = (data.get("body") or "").strip()
-    if not body and data.get("canned") is not None:
-        body = data["canned"].render(canned_values(ticket, user))
+    if not body and data.get("reply_macro") is not None:
+        body = data["reply_macro"].render(reply_values(ticket, user))
     # Every file is checked before anything is saved, so a refused file posts nothing.
     if problems := upload_problems(uploads):
         raise ValidationFailed(_("Nothing was sent."), {"files": problems})
@@ -167,7 +151,10 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
     items = timeline.entries(user, ticket)
     last_event_id = timeline.last_event_id(user, ticket)
     fields_form = TicketFieldsForm(ticket=ticket, user=user, last_event_id=last_event_id)
-    reply_form = ReplyForm(ticket=ticket, last_event_id=last_event_id)
+    macros = macros_for(user)
+    macro_list = list(macros)  # the forms validate against the queryset; the page lists these
+    reply_form = ReplyForm(ticket=ticket, last_event_id=last_event_id, macros=macros)
+    macro_form = MacroApplyForm(ticket=ticket, last_event_id=last_event_id, macros=macros)
     conflict = None
     action = request.POST.get("_action", "") if request.method == "POST" else ""
     if action == "send":  # the composer's one button: its mode says which
@@ -176,7 +163,11 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         if action == "save":
             form = fields_form = TicketFieldsForm(request.POST, ticket=ticket, user=user, last_event_id=last_event_id)
         elif action in ("reply", "note"):
-            form = reply_form = ReplyForm(request.POST, request.FILES, ticket=ticket, last_event_id=last_event_id)
+            form = reply_form = ReplyForm(
+                request.POST, request.FILES, ticket=ticket, last_event_id=last_event_id, macros=macros
+            )
+        elif action == "macro":
+            form = macro_form = MacroApplyForm(request.POST, ticket=ticket, last_event_id=last_event_id, macros=macros)
         else:
             form = Seen(request.POST)
         if form.is_valid():
@@ -186,7 +177,7 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
                 conflict = timeline.changes_since(user, ticket, form.cleaned_data.get("last_event") or 0)
                 _keep_draft(form, ticket, last_event_id, conflict, current=fields_form.initial)
             except HelpdeskError as exc:
-                if form in (fields_form, reply_form):
+                if form in (fields_form, reply_form, macro_form):
                     _form_errors(form, exc)
                 else:
                     messages.error(request, exc.message)
@@ -194,7 +185,7 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
             else:
                 messages.success(request, done)
                 return HttpResponseRedirect(request.path)
-        elif form not in (fields_form, reply_form):
+        elif form not in (fields_form, reply_form, macro_form):
             messages.error(request, _("The page was out of date; try again."))
             return HttpResponseRedirect(request.path)
     context = {
@@ -210,17 +201,9 @@ def ticket_page(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         "can_edit": access.can_edit_ticket(user, ticket),
         "customer": customer_context(user, ticket),
         "quick_actions": _quick_actions(user, ticket),
-        "canned": [
-            {
-                "id": canned.pk,
-                "title": canned.title,
-                "body": canned.render(canned_values(ticket, user)),
-                "status": canned.status if workflow.is_allowed(ticket.status, canned.status or ticket.status) else "",
-                "priority": canned.priority,
-                "internal": canned.is_internal,
-            }
-            for canned in CannedResponse.objects.filter(is_active=True)
-        ],
+        "macro_form": macro_form,
+        "macro_previews": macro_previews(macro_list, ticket, user),
+        "composer_macros": composer_macros(macro_list, ticket, user),
         "other_tickets": tickets_visible_to(user)
         .filter(requester_id=ticket.requester_id)
         .exclude(pk=ticket.pk)
@@ -251,6 +234,10 @@ def _perform(user: User, ticket: Ticket, action: str, form) -> str:
     if action in ("reply", "note"):
         _send_reply(user, ticket, form, internal=action == "note")
         return _("Internal note added.") if action == "note" else _("Reply sent.")
+    if action == "macro":
+        macro = form.cleaned_data["macro"]
+        macro_apply(actor=user, macro=macro, ticket=ticket, expected_version=form.cleaned_data["version"])
+        return _("Macro %(name)s applied.") % {"name": macro.name}
     if action == "revoke_link":
         link = GuestLink.objects.filter(ticket=ticket, pk=form.data.get("link")).first()
         if link is None:

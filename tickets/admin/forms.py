@@ -12,7 +12,7 @@ from tickets import access, workflow
 from tickets.choices import Environment, ImpactLevel, Priority, Status
 from tickets.custom_fields import active_fields, shown_fields, values_of
 from tickets.forms import MultipleFileField, add_custom_fields
-from tickets.models import CannedResponse, Category, Ticket
+from tickets.models import Category, Macro, Ticket
 
 # The fields ticket_update changes; status, assignee and team have their own services.
 EDIT_FIELDS = [
@@ -141,17 +141,21 @@ class ReplyForm(Seen):
     files = MultipleFileField(label=_("Attach files"), required=False)
     status = forms.ChoiceField(label=_("Then set status"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), choices=[("", _("keep")), *Priority.choices], required=False)
-    canned = forms.ModelChoiceField(
-        label=_("Canned response"),
-        queryset=CannedResponse.objects.filter(is_active=True),
+    # A macro's reply inserted into the message (with its status and priority as the "then" choices);
+    # its other actions are for "Apply macro". Offered: the user's macros with a reply.
+    reply_macro = forms.ModelChoiceField(
+        label=_("Macro's reply"),
+        queryset=Macro.objects.none(),
         required=False,
-        empty_label=_("Insert a canned response…"),
+        empty_label=_("Insert a macro's reply…"),
     )
 
-    def __init__(self, *args, ticket: Ticket, last_event_id: int, **kwargs) -> None:
+    def __init__(self, *args, ticket: Ticket, last_event_id: int, macros=None, **kwargs) -> None:
         kwargs.setdefault("initial", seen_initial(ticket, last_event_id))
         super().__init__(*args, **kwargs)
         self.ticket = ticket
+        if macros is not None:
+            self.fields["reply_macro"].queryset = macros.exclude(reply="")
         current = Status(ticket.status).label
         self.fields["status"].choices = status_choices(ticket, blank=_("keep (%(status)s)") % {"status": current})
 
@@ -160,14 +164,26 @@ class ReplyForm(Seen):
 
     def clean(self):
         cleaned = super().clean()
-        # Without JavaScript a canned response still works: its text fills an empty message.
-        canned = cleaned.get("canned")
-        if canned is not None:
-            cleaned["status"] = cleaned.get("status") or canned.status
-            cleaned["priority"] = cleaned.get("priority") or canned.priority
-        if not (cleaned.get("body") or "").strip() and canned is None:
-            self.add_error("body", _("Write a message, or choose a canned response."))
+        # Without JavaScript a macro's reply still works: its text fills an empty message.
+        macro = cleaned.get("reply_macro")
+        if macro is not None:
+            cleaned["status"] = cleaned.get("status") or macro.status
+            cleaned["priority"] = cleaned.get("priority") or macro.priority
+        if not (cleaned.get("body") or "").strip() and macro is None:
+            self.add_error("body", _("Write a message, or choose a macro's reply."))
         return cleaned
+
+
+class MacroApplyForm(Seen):
+    """The ticket page's "Apply macro": which one, and the version the page showed (applied once per read)."""
+
+    macro = forms.ModelChoiceField(label=_("Macro"), queryset=Macro.objects.none(), empty_label=_("Choose a macro…"))
+
+    def __init__(self, *args, ticket: Ticket, last_event_id: int, macros, **kwargs) -> None:
+        kwargs.setdefault("initial", seen_initial(ticket, last_event_id))
+        kwargs.setdefault("auto_id", "id_apply_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["macro"].queryset = macros
 
 
 class NewTicketForm(forms.Form):

@@ -21,6 +21,7 @@ from tickets import access
 from tickets.admin import actions, console, saved_views
 from tickets.admin.display import countdown, owner_cell, priority_badge, relative_time, status_badge, ticket_cell
 from tickets.admin.filters import AssigneeFilter, QuickViewFilter, SlaStateFilter, TagFilter
+from tickets.admin.macros import apply_macro
 from tickets.admin.tabs import queue_tabs
 from tickets.api.filters import search_condition
 from tickets.models import Ticket
@@ -77,7 +78,7 @@ class TicketAdmin(admin.ModelAdmin):
         "assignee:name for someone's tickets."
     )
     change_list_template = "admin/tickets/ticket/change_list.html"
-    actions = actions.ALL
+    actions = [*actions.ALL, apply_macro]
 
     class Media:
         css = {"all": ["helpdesk/admin/tickets.css"]}

@@ -81,6 +81,8 @@ def event_text(event: TicketEvent, names: dict[str, str] | None = None) -> str:
         if event.field == "merged_into":
             return _("Merged into %(number)s") % {"number": event.new_value}
         return _("%(number)s was merged into this ticket") % {"number": event.new_value}
+    if kind == EventKind.MACRO_APPLIED:
+        return _("Macro “%(name)s” applied") % {"name": event.new_value}
     if kind == EventKind.FOLLOWED_UP:
         return _("A reply after the reopen window opened %(number)s") % {"number": event.new_value}
     if kind == EventKind.COMMENT_ADDED:

@@ -4,6 +4,7 @@ from helpdesk.api.routers import OptionalSlashRouter
 from tickets.api.views.attachments import AttachmentViewSet, TicketAttachmentsView
 from tickets.api.views.comments import CommentViewSet, TicketCommentsView
 from tickets.api.views.custom_fields import CustomFieldListView
+from tickets.api.views.macros import MacroViewSet
 from tickets.api.views.notifications import NotificationViewSet
 from tickets.api.views.people import AgentTicketsView, BusinessCalendarViewSet, SLAPolicyViewSet
 from tickets.api.views.tickets import TicketViewSet
@@ -15,6 +16,7 @@ router.register("attachments", AttachmentViewSet, basename="attachment")
 router.register("sla/policies", SLAPolicyViewSet, basename="sla-policy")
 router.register("sla/calendars", BusinessCalendarViewSet, basename="sla-calendar")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("macros", MacroViewSet, basename="macro")
 
 urlpatterns = [
     re_path(r"^tickets/(?P<pk>\d{1,18})/comments/?$", TicketCommentsView.as_view(), name="ticket-comments"),

@@ -1,8 +1,8 @@
-from tickets.models.canned import PLACEHOLDERS, CannedResponse
 from tickets.models.conversation import Attachment, Comment, ScanStatus
 from tickets.models.custom_fields import CustomField, CustomFieldValue, FieldType
 from tickets.models.event import EventKind, TicketEvent
 from tickets.models.guest import GuestLink
+from tickets.models.macros import PLACEHOLDERS, Macro
 from tickets.models.milestone import STOPS, Milestone, MilestoneKind
 from tickets.models.notification import EmailOutbox, EmailStatus, Notification, NotificationKind, NotificationPreference
 from tickets.models.satisfaction import SatisfactionRating
@@ -12,7 +12,7 @@ from tickets.models.ticket import Ticket, TicketCounter
 from tickets.models.views import SavedView
 
 __all__ = [
-    "CannedResponse",
+    "Macro",
     "PLACEHOLDERS",
     "EmailOutbox",
     "EmailStatus",

@@ -31,6 +31,7 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("Rated")
     # An automation rule (automations/) acted on the ticket; ``new_value`` is the rule's name.
     RULE_APPLIED = "rule_applied", _("Rule applied")
+    MACRO_APPLIED = "macro_applied", _("Macro applied")
 
 
 class TicketEvent(models.Model):

@@ -9,6 +9,7 @@ from tickets.services.guests import (
     guest_link_url,
     guest_ticket_create,
 )
+from tickets.services.macros import macro_apply, macro_apply_many
 from tickets.services.merge import ticket_merge
 from tickets.services.satisfaction import ticket_rate
 from tickets.services.status import ticket_close, ticket_escalate, ticket_reopen, ticket_resolve, ticket_transition
@@ -33,6 +34,8 @@ __all__ = [
     "guest_link_revoke",
     "guest_link_url",
     "guest_ticket_create",
+    "macro_apply",
+    "macro_apply_many",
     "saved_view_create",
     "saved_view_delete",
     "saved_view_move",

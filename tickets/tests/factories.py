@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import UserFactory
-from tickets.models import Category, Comment, Ticket
+from tickets.models import Category, Comment, Macro, Ticket
 
 
 def category(slug: str = "general") -> Category:
@@ -43,3 +43,25 @@ def custom_field(key: str, type: str = "text", *, categories: tuple[str, ...] = 
     field.save()
     field.categories.set([category(slug) for slug in categories])
     return field
+
+
+class MacroFactory(factory.django.DjangoModelFactory):
+    """A macro as a manager saves it in the console (``full_clean`` first: only valid ones)."""
+
+    class Meta:
+        model = Macro
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Macro {n + 1}")
+
+    @factory.post_generation
+    def teams(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.teams.set(extracted)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        macro = model_class(*args, **kwargs)
+        macro.full_clean()
+        macro.save()
+        return macro

@@ -1,4 +1,4 @@
-"""The ticket page of the agent console: timeline, replies, quick actions, collisions, canned responses."""
+"""The ticket page of the agent console: timeline, replies, quick actions, collisions, macros' replies."""
 
 import re
 
@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tickets import services
 from tickets.choices import Status
-from tickets.models import CannedResponse, Comment, Ticket
+from tickets.models import Comment, Macro, Ticket
 from tickets.tests.factories import category
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -178,29 +178,38 @@ class TestReplyBox:
         assert not Comment.objects.exists()
 
 
-class TestCannedResponses:
+class TestMacroReplies:
+    """The reply box inserts a macro's reply (what canned responses were), as it did the canned response's."""
+
     @pytest.fixture
-    def canned(self, db):
-        return CannedResponse.objects.create(
-            title="Need details",
-            body="Hello {requester_name}, about {ticket_number}: a screenshot please. {agent_name}",
+    def macro(self, db):
+        return Macro.objects.create(
+            name="Need details",
+            reply="Hello {requester_name}, about {ticket_number}: a screenshot please. {agent_name}",
             status=Status.PENDING,
         )
 
-    def test_rendered_for_this_ticket_and_agent_on_the_page(self, client, agent, customer, ticket, canned):
+    def test_rendered_for_this_ticket_and_agent_on_the_page(self, client, agent, customer, ticket, macro):
         client.force_login(agent)
         response = client.get(page_url(ticket))
-        [offered] = response.context["canned"]
+        [offered] = response.context["composer_macros"]
         expected = (
             f"Hello {customer.get_full_name()}, about {ticket.number}: a screenshot please. {agent.get_full_name()}"
         )
         assert offered["body"] == expected
-        assert 'id="canned-responses"' in response.content.decode()
+        assert 'id="macro-replies"' in response.content.decode()
 
-    def test_sent_without_javascript_fills_the_message_and_sets_the_status(self, client, agent, ticket, canned):
+    def test_only_macros_with_a_reply_are_offered_to_insert(self, client, agent, ticket, macro):
+        Macro.objects.create(name="Just close", status=Status.CLOSED)
+        client.force_login(agent)
+        response = client.get(page_url(ticket))
+        assert [m["title"] for m in response.context["composer_macros"]] == ["Need details"]
+        assert [str(m) for m in response.context["reply_form"].fields["reply_macro"].queryset] == ["Need details"]
+
+    def test_sent_without_javascript_fills_the_message_and_sets_the_status(self, client, agent, ticket, macro):
         services.ticket_assign(actor=agent, ticket=ticket, assignee=agent)
         client.force_login(agent)
-        response = client.post(page_url(ticket), {**seen(client, ticket), "canned": canned.pk, "_action": "reply"})
+        response = client.post(page_url(ticket), {**seen(client, ticket), "reply_macro": macro.pk, "_action": "reply"})
         assert response.status_code == 302
         ticket.refresh_from_db()
         assert ticket.comments.get().body.startswith("Hello ")
@@ -210,19 +219,19 @@ class TestCannedResponses:
     def test_unknown_placeholders_are_refused_when_saved_in_the_admin(self, client, admin_user):
         client.force_login(admin_user)
         response = client.post(
-            reverse("admin:tickets_cannedresponse_add"),
-            {"title": "Oops", "body": "Hi {customer}", "status": "", "priority": "", "is_active": "on"},
+            reverse("admin:tickets_macro_add"),
+            {"name": "Oops", "reply": "Hi {customer}", "position": 0, "status": "", "priority": "", "is_active": "on"},
         )
         assert response.status_code == 200
         assert "Unknown placeholder customer" in response.content.decode()
-        assert not CannedResponse.objects.exists()
+        assert not Macro.objects.exists()
 
-    def test_agents_use_them_but_only_managers_and_admins_write_them(self, client, agent, manager, canned):
+    def test_agents_use_them_but_only_managers_and_admins_write_them(self, client, agent, manager, macro):
         client.force_login(agent)
-        assert client.get(reverse("admin:tickets_cannedresponse_changelist")).status_code == 200
-        assert client.get(reverse("admin:tickets_cannedresponse_add")).status_code == 403
+        assert client.get(reverse("admin:tickets_macro_changelist")).status_code == 200
+        assert client.get(reverse("admin:tickets_macro_add")).status_code == 403
         client.force_login(manager)
-        assert client.get(reverse("admin:tickets_cannedresponse_add")).status_code == 200
+        assert client.get(reverse("admin:tickets_macro_add")).status_code == 200
 
 
 class TestQuickActions:

@@ -1,5 +1,5 @@
 /* The ticket page's "Help articles" panel: search published articles (the KB API, session-signed)
-   and insert "Title: link" into the reply box at the cursor with tickets.js's helper (as canned responses are). */
+   and insert "Title: link" into the reply box at the cursor with tickets.js's helper (as macros' replies are). */
 "use strict";
 (function () {
     function row(title, url) {

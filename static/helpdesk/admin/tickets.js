@@ -1,4 +1,4 @@
-/* The agent console: live SLA countdowns and relative times, the composer's mode, canned responses. */
+/* The agent console: live SLA countdowns and relative times, the composer's mode, macros' replies and previews. */
 "use strict";
 (function () {
     function words(ms) {
@@ -100,9 +100,9 @@
         }
     }
 
-    function cannedResponses() {
-        var data = document.getElementById("canned-responses");
-        var picker = document.getElementById("id_canned");
+    function macroReplies() {
+        var data = document.getElementById("macro-replies");
+        var picker = document.getElementById("id_reply_macro");
         var form = document.getElementById("reply-form");
         if (!data || !picker || !form) { return; }
         var byId = {};
@@ -119,10 +119,23 @@
         });
     }
 
+    // "Apply macro": only the chosen macro's preview shows (without JavaScript, all of them do).
+    function macroPreviews() {
+        var picker = document.getElementById("id_apply_macro");
+        if (!picker) { return; }
+        var previews = document.querySelectorAll(".hd-macro-preview");
+        function show() {
+            previews.forEach(function (preview) { preview.hidden = preview.dataset.macro !== picker.value; });
+        }
+        picker.addEventListener("change", show);
+        show();
+    }
+
     document.addEventListener("DOMContentLoaded", function () {
         tick();
         window.setInterval(tick, 30000);
         composer();
-        cannedResponses();
+        macroReplies();
+        macroPreviews();
     });
 })();

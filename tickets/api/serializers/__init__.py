@@ -8,6 +8,7 @@ from tickets.api.serializers.conversation import (
     TicketEventSerializer,
 )
 from tickets.api.serializers.custom_fields import CustomFieldDefinitionSerializer
+from tickets.api.serializers.macros import MacroApplySerializer, MacroSerializer
 from tickets.api.serializers.notifications import NotificationPreferenceSerializer, NotificationSerializer
 from tickets.api.serializers.sla import (
     BusinessCalendarSerializer,
@@ -41,6 +42,8 @@ __all__ = [
     "CommentWriteSerializer",
     "CustomFieldDefinitionSerializer",
     "HolidaySerializer",
+    "MacroApplySerializer",
+    "MacroSerializer",
     "NamedRefSerializer",
     "NoteSerializer",
     "NotificationPreferenceSerializer",

@@ -20,12 +20,13 @@ from accounts.models import User
 from accounts.services import customer_for_email
 from helpdesk.api.idempotency import IDEMPOTENCY_PARAMETER, answer_once
 from helpdesk.api.throttling import WriteThrottle
-from helpdesk.errors import PermissionDenied
+from helpdesk.errors import NotFound, PermissionDenied
 from tickets import services
 from tickets.api.export import CSVFormatMixin, CSVRenderer, csv_stream, ticket_csv, wants_csv
 from tickets.api.filters import TicketFilter
 from tickets.api.serializers import (
     AssignSerializer,
+    MacroApplySerializer,
     NoteSerializer,
     PrioritySerializer,
     ResolveSerializer,
@@ -39,7 +40,7 @@ from tickets.api.serializers import (
 from tickets.api.views.common import etag, expected_version, ticket_response, visible_ticket
 from tickets.choices import Channel
 from tickets.custom_fields import fields_visible_to
-from tickets.models import Category, Ticket
+from tickets.models import Category, Macro, Ticket
 from tickets.selectors import events_visible_to, tickets_visible_to
 
 IF_MATCH = OpenApiParameter(
@@ -327,6 +328,29 @@ class TicketViewSet(CSVFormatMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str) -> Response:
         return self._move(request, pk, services.ticket_escalate, NoteSerializer, "note")
+
+    @extend_schema(
+        summary="Apply a macro: all of its actions, or none",
+        description="Staff only. The macro's actions (assignment, priority and tags, its reply with the "
+        "placeholders filled in, then its status) go through the same rules as each action alone; if one is "
+        "refused, nothing changes and the error says which and why. Send If-Match to apply it only to the "
+        "version you read (a repeated request then answers 412 instead of applying it twice).",
+        request=MacroApplySerializer,
+        parameters=[IF_MATCH],
+        responses={200: TicketSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="apply-macro")
+    def apply_macro(self, request: Request, pk: str) -> Response:
+        ticket = visible_ticket(request, pk)
+        data = MacroApplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        macro = Macro.objects.filter(pk=data.validated_data["macro"]).first()
+        if macro is None:
+            raise NotFound("Macro not found.")
+        ticket = services.macro_apply(
+            actor=request.user, macro=macro, ticket=ticket, expected_version=expected_version(request)
+        )
+        return ticket_response(request, ticket)
 
     @extend_schema(
         summary="The ticket's history (internal events only for staff)",
