@@ -36,10 +36,11 @@ from django.utils import timezone
 from accounts.models import User
 from automations.actions import carry_out, rule_event
 from automations.conditions import compile_conditions
-from automations.models import Firing, PendingChange, Rule, RuleKind, TriggerEvent
+from automations.models import Firing, PendingChange, Rule, RuleKind
 from helpdesk.cache import forget, remembered
+from helpdesk.commit_hooks import pending_hook
 from helpdesk.errors import HelpdeskError
-from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.models import CHANGE_OF_KIND, EventKind, Ticket, TicketEvent
 from tickets.services.common import events_recorded, lock_ticket
 from tickets.services.notifications import notifications_muted_for
 
@@ -51,20 +52,8 @@ RELAY_BATCH = 200
 ACTIVE_KEY = "automations:triggers-active:v1"
 ACTIVE_CACHE_SECONDS = 10
 
-KIND_FOR_EVENT: dict[str, str] = {
-    EventKind.CREATED: TriggerEvent.CREATED,
-    EventKind.UPDATED: TriggerEvent.UPDATED,
-    EventKind.PRIORITY_CHANGED: TriggerEvent.UPDATED,
-    EventKind.ASSIGNED: TriggerEvent.UPDATED,
-    EventKind.COMMENT_ADDED: TriggerEvent.COMMENTED,
-    EventKind.STATUS_CHANGED: TriggerEvent.STATUS_CHANGED,
-    EventKind.RESOLVED: TriggerEvent.STATUS_CHANGED,
-    EventKind.CLOSED: TriggerEvent.STATUS_CHANGED,
-    EventKind.REOPENED: TriggerEvent.STATUS_CHANGED,
-    EventKind.ESCALATED: TriggerEvent.STATUS_CHANGED,
-    EventKind.SLA_AT_RISK: TriggerEvent.SLA_AT_RISK,
-    EventKind.SLA_BREACHED: TriggerEvent.SLA_BREACHED,
-}
+# Each ticket change an event makes, as the trigger events name them.
+KIND_FOR_EVENT: dict[str, str] = dict(CHANGE_OF_KIND)
 
 # While a rule acts: (the depth its changes have, the rules already fired in the chain).
 _chain: ContextVar[tuple[int, tuple[int, ...]]] = ContextVar("automations_chain", default=(0, ()))
@@ -109,21 +98,12 @@ class _Batch:
                 logger.exception("automations: change %s of ticket %s left to the relay", row.pk, row.ticket_id)
 
 
-def _open_batch() -> _Batch | None:
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for _sids, hook, _robust in connection.run_on_commit:
-            if isinstance(hook, _Batch) and not hook.ran:
-                return hook
-    return None
-
-
 def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> None:
     wanted = [(event, KIND_FOR_EVENT[event.kind]) for event in events if event.kind in KIND_FOR_EVENT]
     if not wanted or notifications_muted_for() == "everyone" or not triggers_active():
         return
     depth, fired = _chain.get()
-    batch = _open_batch()
+    batch = pending_hook(_Batch)
     hooked = batch is not None
     batch = batch or _Batch()
     for event, kind in wanted:

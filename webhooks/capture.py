@@ -29,8 +29,9 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from helpdesk.cache import forget, remembered
+from helpdesk.commit_hooks import pending_hook
 from helpdesk.queue import publish
-from tickets.models import EventKind, TicketEvent
+from tickets.models import CHANGE_OF_KIND, TicketEvent
 from tickets.services.common import events_recorded
 from tickets.services.notifications import notifications_muted_for
 from webhooks.models import Delivery, Endpoint, WebhookEvent
@@ -38,20 +39,8 @@ from webhooks.models import Delivery, Endpoint, WebhookEvent
 ENDPOINTS_KEY = "webhooks:endpoints:v1"
 ENDPOINTS_CACHE_SECONDS = 10
 
-EVENT_FOR_KIND: dict[str, str] = {
-    EventKind.CREATED: WebhookEvent.TICKET_CREATED,
-    EventKind.UPDATED: WebhookEvent.TICKET_UPDATED,
-    EventKind.PRIORITY_CHANGED: WebhookEvent.TICKET_UPDATED,
-    EventKind.ASSIGNED: WebhookEvent.TICKET_UPDATED,
-    EventKind.COMMENT_ADDED: WebhookEvent.TICKET_COMMENTED,
-    EventKind.STATUS_CHANGED: WebhookEvent.TICKET_STATUS_CHANGED,
-    EventKind.RESOLVED: WebhookEvent.TICKET_STATUS_CHANGED,
-    EventKind.CLOSED: WebhookEvent.TICKET_STATUS_CHANGED,
-    EventKind.REOPENED: WebhookEvent.TICKET_STATUS_CHANGED,
-    EventKind.ESCALATED: WebhookEvent.TICKET_STATUS_CHANGED,
-    EventKind.SLA_AT_RISK: WebhookEvent.TICKET_SLA_AT_RISK,
-    EventKind.SLA_BREACHED: WebhookEvent.TICKET_SLA_BREACHED,
-}
+# Each ticket change an event makes, as the webhook event endpoints subscribe to.
+EVENT_FOR_KIND: dict[str, str] = {kind: f"ticket.{change}" for kind, change in CHANGE_OF_KIND.items()}
 # Carried by the ticket.created delivery of the same transaction instead of firing on their own.
 _FOLDED_INTO_CREATED = frozenset({WebhookEvent.TICKET_UPDATED, WebhookEvent.TICKET_STATUS_CHANGED})
 
@@ -105,16 +94,6 @@ class _Batch:
             publish(DELIVER_TASK, delivery.pk, what=f"webhook delivery {delivery.pk}", then="the relay will send it")
 
 
-def _open_batch() -> _Batch | None:
-    """The batch of the transaction in progress that has not been published yet, if any."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for _sids, hook, _robust in connection.run_on_commit:
-            if isinstance(hook, _Batch) and not hook.ran:
-                return hook
-    return None
-
-
 def change_of(event: TicketEvent) -> dict[str, Any]:
     """One recorded event as a delivery's ``changes`` entry (what the payload shows of it)."""
     actor = event.actor if event.actor_id else None
@@ -139,7 +118,7 @@ def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> N
     endpoints = listening_endpoints()
     if not endpoints:
         return
-    batch = _open_batch()
+    batch = pending_hook(_Batch)
     hooked = batch is not None
     batch = batch or _Batch()
     new: list[Delivery] = []

@@ -176,3 +176,13 @@ def test_the_history_shows_the_rule_by_name(client, customer, admin_user):
     client.force_login(admin_user)
     page = client.get(reverse("admin:tickets_ticket_change", args=[ticket.pk])).content.decode()
     assert "Rule “Tag new ones” applied: tags fresh" in page
+
+
+def test_every_kind_of_ticket_change_is_a_trigger_event_and_a_webhook_event():
+    from automations.models import TriggerEvent
+    from tickets.models import CHANGE_OF_KIND
+    from webhooks.capture import EVENT_FOR_KIND
+    from webhooks.models import SUBSCRIBABLE
+
+    assert set(CHANGE_OF_KIND.values()) == set(TriggerEvent.values)
+    assert set(EVENT_FOR_KIND.values()) == {value for value, _label in SUBSCRIBABLE}

@@ -1,6 +1,6 @@
 from tickets.models.conversation import Attachment, Comment, ScanStatus
 from tickets.models.custom_fields import CustomField, CustomFieldValue, FieldType
-from tickets.models.event import EventKind, TicketEvent
+from tickets.models.event import CHANGE_OF_KIND, EventKind, TicketEvent
 from tickets.models.guest import GuestLink
 from tickets.models.macros import PLACEHOLDERS, Macro
 from tickets.models.milestone import STOPS, Milestone, MilestoneKind
@@ -27,6 +27,7 @@ __all__ = [
     "Comment",
     "CustomField",
     "CustomFieldValue",
+    "CHANGE_OF_KIND",
     "EventKind",
     "FieldType",
     "GuestLink",

@@ -34,6 +34,24 @@ class EventKind(models.TextChoices):
     MACRO_APPLIED = "macro_applied", _("Macro applied")
 
 
+# What kind of ticket change each event is, for what reacts to changes (webhooks/, automations/):
+# created, updated (fields, priority, assignment), commented, status_changed, sla_at_risk, sla_breached.
+CHANGE_OF_KIND: dict[str, str] = {
+    EventKind.CREATED: "created",
+    EventKind.UPDATED: "updated",
+    EventKind.PRIORITY_CHANGED: "updated",
+    EventKind.ASSIGNED: "updated",
+    EventKind.COMMENT_ADDED: "commented",
+    EventKind.STATUS_CHANGED: "status_changed",
+    EventKind.RESOLVED: "status_changed",
+    EventKind.CLOSED: "status_changed",
+    EventKind.REOPENED: "status_changed",
+    EventKind.ESCALATED: "status_changed",
+    EventKind.SLA_AT_RISK: "sla_at_risk",
+    EventKind.SLA_BREACHED: "sla_breached",
+}
+
+
 class TicketEvent(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
