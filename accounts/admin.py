@@ -29,6 +29,11 @@ class UserAdmin(AdminOnly, BaseUserAdmin):
     readonly_fields = ["is_staff", "last_login", "date_joined", "email_bounced_at", "email_bounce_reason"]
     autocomplete_fields = ["organization"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        # The system's own user (automation rules' actor) is not a person to edit, deactivate or delete.
+        return super().get_queryset(request).filter(is_system=False)
+
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["full_name", "role", "organization", "is_available"]}),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -49,10 +51,6 @@ class Organization(models.Model):
         super().save(*args, **kwargs)
 
 
-# The automation rules' actor (``UserManager.automation``): ".invalid" can never be a real mailbox.
-AUTOMATION_EMAIL = "automation@helpdesk.invalid"
-
-
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -65,13 +63,32 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def automation(self) -> User:
-        """The desk's own actor for what automation rules do (automations/): an admin nobody can sign
-        in as (no usable password, ``AUTOMATION_EMAIL`` is not a deliverable address), made on first use."""
-        user, _created = self.get_or_create(
-            email=AUTOMATION_EMAIL,
-            defaults={"full_name": "Automation", "role": Role.ADMIN, "is_available": False, "password": "!"},
-        )
-        return user
+        """The desk's own actor for what automation rules do (automations/): the one system user, an admin
+        nobody can sign in as (no usable password, an address nobody can claim: ``.invalid`` and random),
+        made on first use and found by its flag, never by an address someone could register first."""
+        found = self.filter(is_system=True).first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():
+                return self.create(
+                    email=f"automation-{secrets.token_hex(8)}@helpdesk.invalid",
+                    full_name="Automation",
+                    role=Role.ADMIN,
+                    is_system=True,
+                    is_available=False,
+                    password="!",  # noqa: S106 - not a password: Django's mark of an unusable one
+                )
+        except IntegrityError:  # another process made it first
+            return self.get(is_system=True)
+
+    def people(self):
+        """Every user but the system's own (``automation``): what lists of people, pickers and recipients show."""
+        return self.filter(is_system=False)
+
+    def staff(self):
+        """Active people with a staff role: who may be assigned, told, listed as agents."""
+        return self.people().filter(is_active=True, role__in=sorted(STAFF_ROLES))
 
     def create_user(self, email: str, password: str | None = None, **fields) -> User:
         fields.setdefault("role", Role.CUSTOMER)
@@ -104,6 +121,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="members",
     )
+    # The system's own user (``UserManager.automation``): never a person, never listed, never signs in.
+    is_system = models.BooleanField(_("system user"), default=False, editable=False)
     # Agents marked unavailable (holiday, sick) are skipped by auto-assignment.
     is_available = models.BooleanField(_("available for assignment"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -131,6 +150,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                 | models.Q(is_staff=False, role=Role.CUSTOMER),
                 name="user_is_staff_matches_role",
             ),
+            models.UniqueConstraint(fields=["is_system"], condition=models.Q(is_system=True), name="one_system_user"),
         ]
 
     def __str__(self) -> str:
@@ -152,7 +172,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_automation(self) -> bool:
         """The desk's automation actor: its replies are not a person's (no first response, no reply count)."""
-        return self.email == AUTOMATION_EMAIL
+        return self.is_system
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

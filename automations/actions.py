@@ -31,7 +31,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from accounts.models import Team, User
-from accounts.roles import STAFF_ROLES
+from helpdesk.errors import ValidationFailed
 from tickets import services
 from tickets.choices import Priority, Status
 from tickets.custom_fields import active_fields, parse_value
@@ -63,7 +63,7 @@ def _team(value: Any, index: int) -> int:
 
 def _agent(value: Any, index: int) -> int:
     try:
-        user = User.objects.get(pk=int(value), is_active=True, role__in=sorted(STAFF_ROLES))
+        user = User.objects.staff().get(pk=int(value))
     except (TypeError, ValueError, User.DoesNotExist):
         raise _fail(index, f"{value!r} is not an active member of staff.") from None
     return user.pk
@@ -177,9 +177,17 @@ def _set_status(ticket: Ticket, action: dict, actor: User, now: datetime) -> tup
     )
 
 
+def _still_there(model: type, what: str, **lookup: Any) -> Any:
+    """The row a rule names, or a refusal the firing records: it was deleted after the rule was saved."""
+    found = model.objects.filter(**lookup).first()
+    if found is None:
+        raise ValidationFailed(f"The {what} this rule names no longer exists: edit the rule.")
+    return found
+
+
 def _update(field: str) -> Handler:
     def handler(ticket: Ticket, action: dict, actor: User, now: datetime) -> tuple[Ticket, str]:
-        value = Team.objects.get(pk=action["value"]) if field == "team" else action["value"]
+        value = _still_there(Team, "team", pk=action["value"]) if field == "team" else action["value"]
         updated = services.ticket_update(actor=actor, ticket=ticket, changes={field: value}, now=now)
         return updated, f"{field} {value}"
 
@@ -187,7 +195,11 @@ def _update(field: str) -> Handler:
 
 
 def _assign(ticket: Ticket, action: dict, actor: User, now: datetime) -> tuple[Ticket, str]:
-    agent = User.objects.get(pk=action["value"]) if action["type"] == "assign" else None
+    agent = None
+    if action["type"] == "assign":
+        agent = User.objects.staff().filter(pk=action["value"]).first()
+        if agent is None:
+            raise ValidationFailed("The agent this rule assigns to is gone or no longer active staff: edit the rule.")
     if ticket.assignee_id == (agent.pk if agent else None):
         return ticket, "assignee unchanged"
     team = ticket.team
@@ -235,7 +247,7 @@ def _notify(ticket: Ticket, action: dict, actor: User, now: datetime, event: Tic
 
 
 def _webhook(ticket: Ticket, action: dict, actor: User, now: datetime, event: TicketEvent) -> tuple[Ticket, str]:
-    endpoint = Endpoint.objects.get(pk=action["endpoint"])
+    endpoint = _still_there(Endpoint, "webhook endpoint", pk=action["endpoint"])
     rule = {"id": event.metadata.get("rule_id"), "name": event.new_value}
     webhook_send(
         endpoint=endpoint,

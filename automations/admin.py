@@ -90,7 +90,7 @@ class RuleAdmin(AdminOnly, admin.ModelAdmin):
     form = RuleForm
     list_display = ["name", "kind", "is_active", "position", "runs_on", "last_fired", "dry_run_link"]
     list_display_links = ["name"]
-    list_editable = ["is_active", "position"]
+    actions = ["activate", "deactivate"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "description"]
     readonly_fields = ["dry_run_link", "created_by", "updated_at"]
@@ -115,6 +115,28 @@ class RuleAdmin(AdminOnly, admin.ModelAdmin):
             return "—"
         url = reverse("admin:automations_rule_dry_run", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("What would it do?"))
+
+    @admin.action(description=_("Switch on the selected rules"))
+    def activate(self, request: HttpRequest, queryset: Any) -> None:
+        self._switch(request, queryset, active=True)
+
+    @admin.action(description=_("Switch off the selected rules"))
+    def deactivate(self, request: HttpRequest, queryset: Any) -> None:
+        self._switch(request, queryset, active=False)
+
+    def _switch(self, request: HttpRequest, queryset: Any, *, active: bool) -> None:
+        # Each saved (not a bulk update): the triggers' cache is dropped by the rule's save signal. Not
+        # validated again: switching off a rule that broke (a team it names deleted) must always work.
+        count = 0
+        for rule in queryset:
+            if rule.is_active != active:
+                rule.is_active = active
+                rule.save(update_fields=["is_active", "updated_at"])
+                count += 1
+        self.message_user(
+            request,
+            _("%(count)d rules switched %(state)s.") % {"count": count, "state": _("on") if active else _("off")},
+        )
 
     def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
         if not change:

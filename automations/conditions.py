@@ -89,9 +89,12 @@ def _text(value: Any, index: int) -> str:
     return value.strip()
 
 
+MAX_MINUTES = 10 * 366 * 24 * 60  # ten years
+
+
 def _minutes(value: Any, index: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(index, "give a whole number of minutes.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MINUTES:
+        raise _fail(index, "give a whole number of minutes, at most ten years' worth.")
     return value
 
 
@@ -218,7 +221,7 @@ def condition_q(condition: dict[str, Any], now: datetime) -> Q:
         at_risk, breached = sla_at_risk_condition(now), sla_breached_condition(now)
         return {"at_risk": at_risk, "breached": breached}.get(value, ~at_risk & ~breached)
     column = DURATION_FIELDS[name]
-    since = now - timedelta(minutes=value)
+    since = now - timedelta(minutes=min(value, MAX_MINUTES))
     return Q(**{f"{column}__lt": since}) if op == "gt" else Q(**{f"{column}__gte": since})
 
 
@@ -230,7 +233,10 @@ def python_check(condition: dict[str, Any]) -> Check:
     within = condition["op"] == "within"
     if calendar is None:  # deleted since: matches nothing rather than everything
         return lambda now, change: False
-    rules = calendar.rules
+    try:
+        rules = calendar.rules
+    except ValueError:  # its hours were all removed since: no time is within them
+        return lambda now, change: not within
     return lambda now, change: sla_rules.is_working_time(now, rules) == within
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from automations.conditions import compile_conditions
@@ -45,18 +45,18 @@ def dry_run(rule: Rule, *, days: int = 7, now: datetime | None = None) -> DryRun
     found = Ticket.objects.filter(Exists(changes)).filter(where).order_by("-updated_at", "-pk")
     if not (compiled.checks or compiled.any_checks):
         return DryRun(count=found.count(), tickets=list(found[:LIMIT]), since=since)
-    # Conditions about the moment: checked at each ticket's latest change of the rule's kinds (bounded).
+    # Conditions about the moment: checked at each ticket's latest change of the rule's kinds, read with
+    # it in the same query (bounded).
+    latest = changes.order_by("-created_at", "-pk")
+    annotated = found.annotate(
+        _at=Subquery(latest.values("created_at")[:1]),
+        _kind=Subquery(latest.values("kind")[:1]),
+        _internal=Subquery(latest.values("is_internal")[:1]),
+        _any=ExpressionWrapper(any_where, output_field=BooleanField()),
+    )
     kept = []
-    for ticket in found[: LIMIT * 10]:
-        last = (
-            TicketEvent.objects.filter(ticket=ticket, kind__in=kinds, created_at__gte=since)
-            .order_by("-created_at")
-            .first()
-        )
-        comment = None
-        if last is not None and last.kind == EventKind.COMMENT_ADDED:
-            comment = "internal" if last.is_internal else "public"
-        any_in_db = compiled.any_given and Ticket.objects.filter(pk=ticket.pk).filter(any_where).exists()
-        if last is not None and compiled.passes_checks(last.created_at, {"comment": comment}, any_in_db):
+    for ticket in annotated[: LIMIT * 10]:
+        comment = ("internal" if ticket._internal else "public") if ticket._kind == EventKind.COMMENT_ADDED else None
+        if compiled.passes_checks(ticket._at, {"comment": comment}, bool(ticket._any)):
             kept.append(ticket)
     return DryRun(count=len(kept), tickets=kept[:LIMIT], since=since)

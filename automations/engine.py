@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 3
 RELAY_AFTER = timedelta(minutes=1)
 RELAY_BATCH = 200
+KEEP_DONE = timedelta(days=7)
+PRUNE_BATCH = 5000
 ACTIVE_KEY = "automations:triggers-active:v1"
 ACTIVE_CACHE_SECONDS = 10
 
@@ -62,14 +64,15 @@ _chain: ContextVar[tuple[int, tuple[int, ...]]] = ContextVar("automations_chain"
 # --- Is anyone listening? -----------------------------------------------------------------------
 
 
-def triggers_active() -> bool:
-    """Whether any trigger is active: cached, so a desk without triggers pays one cache read per event
-    (and a query when the cache is away or broken, never a failed write)."""
-    return remembered(
-        ACTIVE_KEY,
-        lambda: Rule.objects.filter(kind=RuleKind.TRIGGER, is_active=True).exists(),
-        ACTIVE_CACHE_SECONDS,
-    )
+def listened_changes() -> frozenset[str]:
+    """The kinds of change active triggers run on: cached, so a write no trigger listens to pays one cache
+    read per event (and a query when the cache is away or broken, never a failed write)."""
+
+    def read() -> list[str]:
+        kinds = Rule.objects.filter(kind=RuleKind.TRIGGER, is_active=True).values_list("events", flat=True)
+        return sorted({kind for events in kinds for kind in events or []})
+
+    return frozenset(remembered(ACTIVE_KEY, read, ACTIVE_CACHE_SECONDS))
 
 
 def _rules_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
@@ -100,7 +103,11 @@ class _Batch:
 
 def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> None:
     wanted = [(event, KIND_FOR_EVENT[event.kind]) for event in events if event.kind in KIND_FOR_EVENT]
-    if not wanted or notifications_muted_for() == "everyone" or not triggers_active():
+    if not wanted or notifications_muted_for() == "everyone":
+        return
+    listened = listened_changes()
+    wanted = [(event, kind) for event, kind in wanted if kind in listened]
+    if not wanted:
         return
     depth, fired = _chain.get()
     batch = pending_hook(_Batch)
@@ -108,7 +115,7 @@ def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> N
     batch = batch or _Batch()
     for event, kind in wanted:
         row = batch.rows.get(event.ticket_id)
-        if row is not None and _add(row, kind, event):
+        if row is not None and _add(row, kind, event, depth=depth, fired=fired):
             continue
         batch.rows[event.ticket_id] = PendingChange.objects.create(
             ticket_id=event.ticket_id,
@@ -122,13 +129,26 @@ def _events_recorded(sender: Any, events: list[TicketEvent], **kwargs: Any) -> N
         transaction.on_commit(batch, robust=True)
 
 
-def _add(row: PendingChange, kind: str, event: TicketEvent) -> bool:
-    """Add an event to this transaction's row of its ticket; False if that row is gone (its savepoint rolled back)."""
-    kinds = row.kinds if kind in row.kinds else [*row.kinds, kind]
-    event_ids = [*row.event_ids, event.pk]
-    if not PendingChange.objects.filter(pk=row.pk, done_at__isnull=True).update(kinds=kinds, event_ids=event_ids):
+def _add(row: PendingChange, kind: str, event: TicketEvent, *, depth: int, fired: tuple[int, ...]) -> bool:
+    """Add an event to this transaction's row of its ticket; False if that row is gone (its savepoint rolled back).
+
+    Read again first: a savepoint rolled back since (a refused rule) restored the row, not this object.
+    The chain is the union of both: every rule that fired on the way to either change.
+    """
+    changes = PendingChange.objects.filter(pk=row.pk, done_at__isnull=True)
+    current = changes.values_list("kinds", "event_ids", "depth", "fired").first()
+    if current is None:
         return False
-    row.kinds, row.event_ids = kinds, event_ids
+    kinds, event_ids, row_depth, row_fired = current
+    update = {
+        "kinds": kinds if kind in kinds else [*kinds, kind],
+        "event_ids": [*event_ids, event.pk],
+        "depth": max(row_depth, depth),
+        "fired": sorted({*row_fired, *fired}),
+    }
+    changes.update(**update)
+    for name, value in update.items():
+        setattr(row, name, value)
     return True
 
 
@@ -144,14 +164,19 @@ def _facts(row: PendingChange) -> dict[str, Any]:
 
 def matching(rules: list[Rule], ticket_id: int, now: datetime, facts: dict[str, Any]) -> list[Rule]:
     """The rules whose conditions the ticket meets now: one query for all of them."""
-    if not rules:
-        return []
     compiled, columns = {}, {}
-    for rule in rules:
-        rule_compiled, any_where = compile_conditions(rule.conditions, rule.any_conditions, now)
+    for rule in list(rules):
+        try:
+            rule_compiled, any_where = compile_conditions(rule.conditions, rule.any_conditions, now)
+        except Exception:  # a condition that cannot be checked now (see conditions.py) matches nothing
+            logger.exception("automations: the conditions of rule %s cannot be checked; it matches nothing", rule.pk)
+            rules = [other for other in rules if other.pk != rule.pk]
+            continue
         compiled[rule.pk] = rule_compiled
         columns[f"r{rule.pk}"] = ExpressionWrapper(rule_compiled.where, output_field=BooleanField())
         columns[f"a{rule.pk}"] = ExpressionWrapper(any_where, output_field=BooleanField())
+    if not rules:
+        return []
     row = Ticket.objects.filter(pk=ticket_id).values(**columns).first()
     if row is None:
         return []
@@ -187,9 +212,13 @@ def fire(
             event.metadata = {**event.metadata, "rule_id": rule.pk, "done": done}
             event.save(update_fields=["metadata"])
             Firing.objects.create(rule=rule, ticket=ticket, key=key, episode=episode, at=now, depth=depth, done=done)
-    except (HelpdeskError, ValidationError) as exc:
-        message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)
-        logger.info("automations: rule %s refused on ticket %s: %s", rule.pk, ticket.pk, message)
+    except Exception as exc:
+        if isinstance(exc, HelpdeskError | ValidationError):
+            message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)
+            logger.info("automations: rule %s refused on ticket %s: %s", rule.pk, ticket.pk, message)
+        else:  # a bug, or something the rule names that broke: recorded, and the other rules go on
+            message = f"The rule failed ({type(exc).__name__}); the log has the details."
+            logger.exception("automations: rule %s failed on ticket %s", rule.pk, ticket.pk)
         Firing.objects.create(
             rule=rule, ticket=ticket, key=key, episode=episode, at=now, depth=depth, error=message[:2000]
         )
@@ -235,7 +264,20 @@ def run_change(change_id: int, *, now: datetime | None = None) -> int:
             ticket = fire(candidate, ticket, key=key, depth=row.depth, fired=chain, now=now)
             chain = (*chain, candidate.pk)
             fired_here += 1
+        _chain_carried(ticket.pk, chain)
     return fired_here
+
+
+def _chain_carried(ticket_id: int, chain: tuple[int, ...]) -> None:
+    """The changes this run's rules made to the ticket carry every rule that fired here, not only the rules
+    before them: a rule that fired later on the same change must not answer an earlier one's."""
+    batch = pending_hook(_Batch)
+    if batch is None or not chain:
+        return
+    for row in batch.rows.values():
+        if row.ticket_id == ticket_id and not set(chain) <= set(row.fired):
+            row.fired = sorted({*row.fired, *chain})
+            PendingChange.objects.filter(pk=row.pk, done_at__isnull=True).update(fired=row.fired)
 
 
 def relay_pending(*, now: datetime | None = None) -> int:
@@ -247,7 +289,13 @@ def relay_pending(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)[:RELAY_BATCH]
     )
     for change_id in ids:
-        run_change(change_id)
+        try:
+            run_change(change_id)
+        except Exception:  # one change that cannot run must not hold up the ones after it
+            logger.exception("automations: the relay could not run change %s", change_id)
+    # Done changes are kept a while for looking into, then pruned, a bounded batch a run.
+    old = PendingChange.objects.filter(done_at__lt=now - KEEP_DONE).order_by("pk").values_list("pk", flat=True)
+    PendingChange.objects.filter(pk__in=list(old[:PRUNE_BATCH])).delete()
     return len(ids)
 
 

@@ -85,7 +85,7 @@ def with_related(tickets: list[Ticket]) -> list[Ticket]:
 
 def staff_who_may_see(ticket: Ticket) -> list[User]:
     """The active staff who may see ``ticket`` (tickets/access.py), in id order."""
-    staff = User.objects.filter(is_active=True, role__in=sorted(STAFF_ROLES)).order_by("id")
+    staff = User.objects.staff().order_by("id")
     if settings.AGENT_TICKET_VISIBILITY != "all" and ticket.team_id is None:
         # An agent sees a ticket outside every team only when it is theirs: no query per agent for the rest.
         staff = staff.filter(~Q(role=Role.AGENT) | Q(pk__in=[ticket.assignee_id, ticket.requester_id]))

@@ -97,11 +97,19 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class TeamSerializer(serializers.ModelSerializer):
     lead = UserSummarySerializer(read_only=True, allow_null=True)
     lead_id = IdField(
-        source="lead", queryset=User.objects.filter(is_staff=True), required=False, allow_null=True, write_only=True
+        source="lead",
+        queryset=User.objects.people().filter(is_staff=True),
+        required=False,
+        allow_null=True,
+        write_only=True,
     )
     members = UserSummarySerializer(many=True, read_only=True)
     member_ids = IdField(
-        source="members", queryset=User.objects.filter(is_staff=True), many=True, required=False, write_only=True
+        source="members",
+        queryset=User.objects.people().filter(is_staff=True),
+        many=True,
+        required=False,
+        write_only=True,
     )
 
     class Meta:

@@ -30,7 +30,7 @@ from accounts.api.serializers import (
     UserWriteSerializer,
 )
 from accounts.models import Organization, Team, User
-from accounts.roles import STAFF_ROLES, parse_role
+from accounts.roles import parse_role
 from accounts.tokens import IdentityRefreshToken, IdentityTokenRefreshSerializer
 from helpdesk.api.fields import parse_id
 from helpdesk.api.filters import MultiValueFilter
@@ -192,12 +192,7 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStaffRole]
     serializer_class = UserSerializer
     filterset_class = UserFilter
-    queryset = (
-        User.objects.filter(role__in=sorted(STAFF_ROLES), is_active=True)
-        .select_related("organization")
-        .prefetch_related("teams")
-        .order_by("email")
-    )
+    queryset = User.objects.staff().select_related("organization").prefetch_related("teams").order_by("email")
 
 
 class TeamViewSet(viewsets.ModelViewSet):

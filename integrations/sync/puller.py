@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -230,6 +232,7 @@ class Puller:
                     ticket=ticket,
                     status=merge.apply.get("status"),
                     priority=merge.apply.get("priority"),
+                    now=_when_it_happened(ticket, remote) if fresh else None,
                 )
         values = {
             "remote_updated_at": remote.updated_at,
@@ -286,3 +289,12 @@ class Puller:
             message=message,
             remote_id=remote_id,
         )
+
+
+def _when_it_happened(ticket: Any, remote: RemoteTicket) -> datetime | None:
+    """A ticket made here from the desk's copy took its status there, at the desk's last change: its
+    history (and the reports' resolutions) keeps that time, not the import's. None: now."""
+    at = remote.updated_at
+    if at is None or at < ticket.created_at or at > timezone.now():
+        return None
+    return at

@@ -183,3 +183,24 @@ def test_a_page_of_known_tickets_costs_a_fixed_number_of_queries(zendesk, django
     with django_assert_max_num_queries(14):
         result = pull_changes(connection, desk=fast_desk(connection))
     assert result.skipped == 5
+
+
+def test_a_ticket_imported_solved_keeps_the_desks_time_in_its_history(zendesk):
+    import time_machine
+
+    from tickets.models import Milestone, MilestoneKind
+
+    connection = zendesk_connection(zendesk, created_at=EARLIER - timedelta(days=10))
+    solved_at = timezone.now() - timedelta(days=3)
+    with time_machine.travel(solved_at - timedelta(hours=5), tick=False):
+        remote = zendesk.create_ticket("Old one", "From last week.", requester_email="old@example.com")
+    with time_machine.travel(solved_at, tick=False):
+        zendesk.set_status(remote["id"], "solved")
+
+    pull_changes(connection, desk=fast_desk(connection))
+
+    ticket = Ticket.objects.get(channel="zendesk")
+    resolved = Milestone.objects.get(ticket=ticket, kind=MilestoneKind.RESOLVED)
+    # Dated when the desk solved it, not when we imported it: last week's reports count it last week.
+    assert abs(resolved.at - solved_at) < timedelta(seconds=2)
+    assert ticket.resolved_at == resolved.at

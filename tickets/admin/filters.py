@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
-from accounts.roles import STAFF_ROLES
 from tickets import workflow
 from tickets.access import team_ids_of
 from tickets.choices import Status
@@ -119,7 +118,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         user = request.user
-        staff = User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(pk=user.pk)
+        staff = User.objects.staff().exclude(pk=user.pk)
         if teams := team_ids_of(user):
             members = Team.members.through.objects.filter(team_id__in=teams).values("user_id")
             leads = Team.objects.filter(pk__in=teams).values("lead_id")

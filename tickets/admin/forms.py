@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
-from accounts.roles import STAFF_ROLES, Role
+from accounts.roles import Role
 from tickets import access, workflow
 from tickets.choices import Environment, ImpactLevel, Priority, Status
 from tickets.custom_fields import active_fields, shown_fields, values_of
@@ -63,7 +63,7 @@ def assignable_condition(user: User) -> Q:
 
 def assignable_staff(user: User):
     """Active staff ``user`` may assign to, by name."""
-    staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    staff = User.objects.staff()
     return staff.filter(assignable_condition(user)).order_by("full_name", "email")
 
 
@@ -81,7 +81,7 @@ def assignable_people(user: User, ticket: Ticket):
     condition = assignable_condition(user)
     if ticket.assignee_id and condition:
         condition |= Q(pk=ticket.assignee_id)  # shown as it is, even if this user could not choose them
-    staff = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    staff = User.objects.staff()
     return staff.filter(condition).order_by("full_name", "email")
 
 
@@ -197,7 +197,7 @@ class NewTicketForm(forms.Form):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False)
     assignee = forms.ModelChoiceField(
         label=_("Assignee"),
-        queryset=User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("full_name", "email"),
+        queryset=User.objects.staff().order_by("full_name", "email"),
         required=False,
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated."))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from accounts.models import AUTOMATION_EMAIL
 from tickets import sla
 from tickets.models import Comment, Milestone, MilestoneKind, Ticket
 
@@ -48,7 +47,7 @@ def public_staff_replies(ticket: Ticket) -> int:
     return (
         Comment.objects.filter(ticket=ticket, is_internal=False, author__is_staff=True)
         .exclude(author_id=ticket.requester_id)
-        .exclude(author__email=AUTOMATION_EMAIL)
+        .exclude(author__is_system=True)
         .count()
     )
 

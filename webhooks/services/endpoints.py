@@ -86,7 +86,7 @@ def endpoint_pause(*, endpoint_id: int, reason: str, now: datetime | None = None
         if not paused:
             return False
         forget_endpoints()
-        admins = User.objects.filter(is_active=True, role=Role.ADMIN)
+        admins = User.objects.people().filter(is_active=True, role=Role.ADMIN)
         owner_id = Endpoint.objects.values_list("owner_id", flat=True).get(pk=endpoint_id)
         recipients = list(admins.filter(pk=owner_id).values_list("pk", flat=True)) if owner_id else []
         recipients = recipients or list(admins.values_list("pk", flat=True))
