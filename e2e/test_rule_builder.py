@@ -125,7 +125,9 @@ def test_the_servers_refusal_is_shown_on_the_row_it_names(page, live_server, log
     expect(page.locator(".field-actions .errorlist")).to_be_hidden()  # shown on its row instead
     first = page.locator("#rb-actions li.hd-rb-row").first
     expect(first.locator(".hd-rb-error")).to_contain_text(message)
-    expect(first.get_by_label("Text")).to_have_attribute("aria-describedby", first.locator(".hd-rb-error").get_attribute("id"))
+    expect(first.get_by_label("Text")).to_have_attribute(
+        "aria-describedby", first.locator(".hd-rb-error").get_attribute("id")
+    )
     expect(page.locator(".field-events")).to_be_hidden()  # still an automation
     screenshot(page, "rule-builder-error")
     assert not Rule.objects.exists()
@@ -163,3 +165,26 @@ def test_the_builder_works_from_the_keyboard_on_a_phone(page, live_server, login
     page.keyboard.press("Enter")
     expect(page.locator("#rb-actions li.hd-rb-row")).to_have_count(0)
     expect(page.locator("#rb-actions").get_by_role("button", name="Add an action")).to_be_focused()
+
+
+def test_the_json_stays_at_hand_for_what_the_builder_cannot_show(page, live_server, login, desk):
+    login(page, live_server, "admin@example.com", PASSWORD)
+    page.goto("/admin/automations/rule/add/")
+    any_of = page.locator("#rb-any_conditions")
+    any_of.get_by_role("button", name="Edit as JSON").click()
+    textarea = page.locator("textarea[name=any_conditions]")
+    expect(textarea).to_be_visible()
+    textarea.fill(
+        '[{"field": "tag", "op": "includes", "value": "vip"}, {"field": "sla", "op": "is", "value": "breached"}]'
+    )
+    any_of.get_by_role("button", name="Use the builder").click()
+    expect(textarea).to_be_hidden()
+    rows = any_of.locator("li.hd-rb-row")
+    expect(rows.nth(0).get_by_label("Operator")).to_have_value("includes")
+    expect(rows.nth(1).get_by_label("Value")).to_have_value("breached")
+
+    any_of.get_by_role("button", name="Edit as JSON").click()
+    textarea.fill('[{"field": "mood", "op": "is"}')  # not JSON: the builder leaves it to the textarea
+    any_of.get_by_role("button", name="Use the builder").click()
+    expect(textarea).to_be_visible()
+    expect(any_of.locator(".hd-rb-note")).to_have_text("The builder cannot show this; edit the JSON.")

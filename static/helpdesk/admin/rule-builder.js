@@ -212,7 +212,7 @@
     var fits = Array.isArray(parsed) && parsed.every(function (one) { return one && typeof one === "object" && !Array.isArray(one); });
     if (fits && this.makeRow.fits) fits = parsed.every(this.makeRow.fits);
     if (!fits) {
-      this.setRaw(true, "The builder cannot show this; edit the JSON below.");
+      this.setRaw(true, "The builder cannot show this; edit the JSON.");
       return false;
     }
     this.items.replaceChildren();
