@@ -36,6 +36,20 @@ def add_row(page: Page, builder: str, button: str):
     return page.locator(f"{builder} li.hd-rb-row").last
 
 
+def condition(page: Page, field: str):
+    """A new row of "All of these" about ``field`` (chosen by its words)."""
+    row = add_row(page, "#rb-conditions", "Add a condition")
+    row.get_by_label("Field").select_option(label=field)
+    return row
+
+
+def action(page: Page, kind: str):
+    """A new action row doing ``kind`` (chosen by its words)."""
+    row = add_row(page, "#rb-actions", "Add an action")
+    row.get_by_label("Action", exact=True).select_option(label=kind)
+    return row
+
+
 def test_an_admin_builds_a_trigger_with_the_builder_and_it_fires(page, live_server, login, screenshot, desk):
     platform_ops, buyer = desk
     login(page, live_server, "admin@example.com", PASSWORD)
@@ -44,22 +58,18 @@ def test_an_admin_builds_a_trigger_with_the_builder_and_it_fires(page, live_serv
     page.get_by_label("Name").fill("Urgent from Acme to Platform Ops")
     page.get_by_label("Ticket created").check()
 
-    first = add_row(page, "#rb-conditions", "Add a condition")
-    first.get_by_label("Field").select_option(label="Priority")
+    first = condition(page, "Priority")
     expect(first.get_by_label("Operator").locator("option")).to_have_text(
         ["is", "is not", "is one of", "is not one of"]
     )
     first.get_by_label("Value").select_option(label="Urgent")
-    second = add_row(page, "#rb-conditions", "Add a condition")
-    second.get_by_label("Field").select_option(label="Requester email")
+    second = condition(page, "Requester email")
     second.get_by_label("Operator").select_option(label="ends with")
     second.get_by_label("Value").fill("@acme.example")
 
-    team = add_row(page, "#rb-actions", "Add an action")
-    team.get_by_label("Action", exact=True).select_option(label="Set team")
+    team = action(page, "Set team")
     team.get_by_label("Value").select_option(label="Platform Ops")
-    notify = add_row(page, "#rb-actions", "Add an action")
-    notify.get_by_label("Action", exact=True).select_option(label="Notify")
+    notify = action(page, "Notify")
     notify.get_by_label("The team's lead").check()
     notify.get_by_label("Message").fill("Urgent ")
     notify.get_by_role("button", name="Insert {ticket_number}").click()
@@ -106,18 +116,14 @@ def test_the_servers_refusal_is_shown_on_the_row_it_names(page, live_server, log
     page.goto("/admin/automations/rule/add/")
     page.get_by_label("Kind").select_option("automation")
     page.get_by_label("Name").fill("Close stale pending")
-    status = add_row(page, "#rb-conditions", "Add a condition")
-    status.get_by_label("Field").select_option(label="Status")
+    status = condition(page, "Status")
     status.get_by_label("Value").select_option("pending")
-    waited = add_row(page, "#rb-conditions", "Add a condition")
-    waited.get_by_label("Field").select_option(label="Time since the status changed")
+    waited = condition(page, "Time since the status changed")
     waited.get_by_label("Amount").fill("7")
     waited.get_by_label("Unit").select_option("days")
-    reply = add_row(page, "#rb-actions", "Add an action")
-    reply.get_by_label("Action", exact=True).select_option(label="Add a public reply or internal note")
+    reply = action(page, "Add a public reply or internal note")
     reply.get_by_label("Text").fill("Closing {ticket_nmber}: we did not hear back.")
-    close = add_row(page, "#rb-actions", "Add an action")
-    close.get_by_label("Action", exact=True).select_option(label="Set status")
+    close = action(page, "Set status")
     close.get_by_label("Value").select_option("closed")
     page.locator("input[name=_save]").click()
 
@@ -188,3 +194,38 @@ def test_the_json_stays_at_hand_for_what_the_builder_cannot_show(page, live_serv
     any_of.get_by_role("button", name="Use the builder").click()
     expect(textarea).to_be_visible()
     expect(any_of.locator(".hd-rb-note")).to_have_text("The builder cannot show this; edit the JSON.")
+
+
+def test_custom_fields_and_webhooks_are_chosen_by_name(page, live_server, login, desk):
+    from tickets.models import CustomField
+    from webhooks.models import Endpoint
+
+    CustomField.objects.create(label="Invoice number", key="invoice_number", type="text")
+    CustomField.objects.create(label="Plan", key="plan", type="dropdown", choices=["free", "pro"])
+    chat = Endpoint.objects.create(name="Chat tool", url="https://chat.example/hook", events=[])
+    login(page, live_server, "admin@example.com", PASSWORD)
+    page.goto("/admin/automations/rule/add/")
+    page.get_by_label("Name").fill("Tell the chat tool about breaches")
+    page.get_by_label("SLA breached").check()
+    breached = condition(page, "SLA state")
+    breached.get_by_label("Value").select_option(label="breached")
+    plan = condition(page, "Plan")
+    expect(plan.get_by_label("Operator").locator("option")).to_have_text(["is"])
+    plan.get_by_label("Value").select_option("pro")
+    hook = action(page, "Send webhook")
+    hook.get_by_label("Webhook endpoint").select_option(label="Chat tool")
+    field = action(page, "Set custom field")
+    field.get_by_label("Custom field").select_option(label="Invoice number")
+    field.get_by_label("Value").fill("INV-7")
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    rule = Rule.objects.get()
+    assert (rule.events, rule.conditions) == (
+        ["sla_breached"],
+        [{"field": "sla", "op": "is", "value": "breached"}, {"field": "cf:plan", "op": "is", "value": "pro"}],
+    )
+    assert rule.actions == [
+        {"type": "webhook", "endpoint": chat.pk},
+        {"type": "set_field", "key": "invoice_number", "value": "INV-7"},
+    ]

@@ -183,10 +183,10 @@
     this.root = el("div", { className: "hd-rb", role: "group", id: "rb-" + textarea.name }, [
       this.items, this.empty, el("div", { className: "hd-rb-tools" }, [this.add, this.rawButton]), this.note,
     ]);
+    this.label = label;
     if (label) {
       label.id = label.id || uid("title");
       this.root.setAttribute("aria-labelledby", label.id);
-      label.removeAttribute("for");
     } else {
       this.root.setAttribute("aria-label", title);
     }
@@ -260,6 +260,9 @@
 
   List.prototype.setRaw = function (raw, message) {
     this.raw = raw;
+    // The field's label names the textarea when it shows, the builder's rows (aria-labelledby) otherwise.
+    if (this.label && raw) this.label.setAttribute("for", this.textarea.id);
+    else if (this.label) this.label.removeAttribute("for");
     this.textarea.hidden = !raw;
     if (this.help) this.help.hidden = !raw;
     this.items.hidden = raw;
@@ -392,6 +395,10 @@
     return area;
   }
 
+  function nothingToChoose(text, value) {
+    return { nodes: [el("span", { className: "hd-rb-warning", text: text })], read: function () { return value; } };
+  }
+
   var ACTION_EDITORS = {
     tags: function (action) {
       var input = el("input", { type: "text", className: "vTextField", placeholder: "vip, acme" });
@@ -446,6 +453,7 @@
     set_field: function (action) {
       var custom = data.fields.filter(function (one) { return one.name.indexOf("cf:") === 0; });
       var pairs = custom.map(function (one) { return [one.name.slice(3), one.label]; });
+      if (!pairs.length) return nothingToChoose("No custom fields are active.", { key: "", value: null });
       var select = choiceSelect(pairs, action.key);
       var holder = el("span", { className: "hd-rb-holder" });
       var editor;
@@ -463,6 +471,7 @@
       };
     },
     endpoint: function (action) {
+      if (!data.choices.endpoint.length) return nothingToChoose("No webhook endpoints yet: add one under Webhooks.", { endpoint: null });
       var select = choiceSelect(data.choices.endpoint, action.endpoint);
       return {
         nodes: [cell(select, "Webhook endpoint")],
