@@ -126,7 +126,8 @@ def test_the_rule_page_carries_the_builder_and_keeps_the_json_fields(client, adm
     with django_assert_max_num_queries(20):
         page = client.get(reverse("admin:automations_rule_change", args=[rule.pk])).content.decode()
 
-    assert "helpdesk/admin/rule-builder.js" in page and "helpdesk/admin/rule-builder.css" in page
+    for asset in ("rule-builder-editors.js", "rule-builder.js", "rule-builder.css"):
+        assert f"helpdesk/admin/{asset}" in page
     data = json.loads(
         re.search(r'<script id="rule-builder-choices" type="application/json">(.*?)</script>', page).group(1)
     )
