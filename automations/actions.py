@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from helpdesk.errors import ValidationFailed
@@ -44,7 +45,22 @@ from webhooks.models import Endpoint, WebhookEvent
 from webhooks.services import webhook_send
 from webhooks.services.payload import ticket_data
 
-RECIPIENT_ROLES = ("assignee", "team_lead", "requester")
+RECIPIENT_ROLES = {"assignee": _("The assignee"), "team_lead": _("The team's lead"), "requester": _("The requester")}
+# For the console's rule builder: each action in words and what it is given (the name of a list of
+# choices the console hands it, or the name of the action's own editor).
+ACTIONS = {
+    "set_status": (_("Set status"), "status"),
+    "set_priority": (_("Set priority"), "priority"),
+    "set_team": (_("Set team"), "team"),
+    "assign": (_("Assign to"), "agent"),
+    "unassign": (_("Unassign"), ""),
+    "add_tags": (_("Add tags"), "tags"),
+    "remove_tags": (_("Remove tags"), "tags"),
+    "comment": (_("Add a public reply or internal note"), "comment"),
+    "notify": (_("Notify"), "notify"),
+    "set_field": (_("Set custom field"), "set_field"),
+    "webhook": (_("Send webhook"), "endpoint"),
+}
 MAX_TAGS = 20
 MAX_TEXT = 5000
 
@@ -140,6 +156,11 @@ def _clean_one(action: Any, index: int) -> dict[str, Any]:
             raise _fail(index, f"there is no webhook endpoint {action.get('endpoint')!r}.")
         return {"type": kind, "endpoint": endpoint.pk}
     raise _fail(index, f"unknown action {kind!r}; use one of {', '.join(HANDLERS)}.")
+
+
+def describe_actions() -> list[dict[str, str]]:
+    """The actions as the console's rule builder offers them, in the order they are listed here."""
+    return [{"type": kind, "label": str(label), "values": values} for kind, (label, values) in ACTIONS.items()]
 
 
 def clean_actions(raw: Any) -> list[dict[str, Any]]:

@@ -15,9 +15,19 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_access import AdminOnly
+from accounts.models import Organization, Team, User
+from automations.actions import RECIPIENT_ROLES, describe_actions
+from automations.conditions import COMMENT_KINDS, OPERATORS, SLA_STATES, describe_fields
 from automations.dryrun import MAX_DAYS, dry_run
 from automations.models import Firing, Rule, RuleKind, TriggerEvent
 from integrations.admin import ReadOnlyRecords
+from tickets.choices import Channel, Priority, Status
+from tickets.custom_fields import active_fields
+from tickets.models import PLACEHOLDERS, BusinessCalendar, Category
+from webhooks.models import Endpoint
+
+# Past this many organizations the builder asks for an organization's id rather than listing them.
+MAX_LISTED = 500
 
 CONDITIONS_HELP = _(
     'A list of {"field", "op", "value"}. Fields: status, priority, channel (is, is_not, in, not_in); category '
@@ -38,6 +48,44 @@ ACTIONS_HELP = _(
     'Example: [{"type": "set_team", "value": 2}, {"type": "notify", "recipients": ["team_lead"], '
     '"message": "Urgent ticket {ticket_number} from Acme"}]'
 )
+
+
+def _pairs(choices: Any) -> list[list[Any]]:
+    return [[value, str(label)] for value, label in choices]
+
+
+def builder_choices() -> dict[str, Any]:
+    """What the rule builder (static/helpdesk/admin/rule-builder.js) offers: the fields, operators and
+    actions in words (from conditions.py and actions.py) and the desk's teams, agents, categories,
+    organizations, calendars, webhook endpoints and custom fields by name; one query per kind, bounded."""
+    organizations = list(Organization.objects.order_by("name").values_list("pk", "name")[: MAX_LISTED + 1])
+    agents = User.objects.staff().order_by("full_name", "email").values_list("pk", "full_name", "email")
+    endpoints = Endpoint.objects.order_by("name", "pk").values_list("pk", "name", "is_active", "paused_at")
+    paused = str(_("paused"))
+    return {
+        "fields": describe_fields(active_fields()),
+        "operators": {op: str(label) for op, label in OPERATORS.items()},
+        "actions": describe_actions(),
+        "recipients": _pairs(RECIPIENT_ROLES.items()),
+        "placeholders": _pairs(PLACEHOLDERS.items()),
+        "choices": {
+            "status": _pairs(Status.choices),
+            "priority": _pairs(Priority.choices),
+            "channel": _pairs(Channel.choices),
+            "sla": _pairs(SLA_STATES.items()),
+            "comment": _pairs(COMMENT_KINDS.items()),
+            "category": _pairs(Category.objects.filter(is_active=True).values_list("slug", "name")),
+            "team": _pairs(Team.objects.order_by("name").values_list("pk", "name")),
+            "agent": [[pk, f"{name} ({email})" if name else email] for pk, name, email in agents],
+            # None: too many to list; the builder asks for the id.
+            "organization": _pairs(organizations) if len(organizations) <= MAX_LISTED else None,
+            "calendar": _pairs(BusinessCalendar.objects.order_by("name").values_list("pk", "name")),
+            "endpoint": [
+                [pk, name if active and not paused_at else f"{name} ({paused})"]
+                for pk, name, active, paused_at in endpoints
+            ],
+        },
+    }
 
 
 class PrettyJSON(forms.JSONField):
@@ -94,6 +142,7 @@ class RuleAdmin(AdminOnly, admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "description"]
     readonly_fields = ["dry_run_link", "created_by", "updated_at"]
+    change_form_template = "admin/automations/rule/change_form.html"
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).annotate(_last_fired=Max("firings__at"))
@@ -137,6 +186,10 @@ class RuleAdmin(AdminOnly, admin.ModelAdmin):
             request,
             _("%(count)d rules switched %(state)s.") % {"count": count, "state": _("on") if active else _("off")},
         )
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        context["rule_builder"] = builder_choices()
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
         if not change:

@@ -32,11 +32,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Team, User
 from tickets import sla as sla_rules
 from tickets.choices import Channel, Priority, Status
-from tickets.custom_fields import active_fields, field_condition, parse_value
+from tickets.custom_fields import FieldSpec, active_fields, field_condition, parse_value
 from tickets.models import BusinessCalendar, Category, FieldType, Ticket
 from tickets.selectors import sla_at_risk_condition, sla_breached_condition
 
@@ -45,6 +46,28 @@ Check = Callable[[datetime, dict[str, Any]], bool]
 
 CHOICE_OPS = ("is", "is_not", "in", "not_in")
 RELATION_OPS = ("is", "is_not", "is_set", "is_empty")
+# Operators in words, as the console's rule builder offers them.
+OPERATORS = {
+    "is": _("is"),
+    "is_not": _("is not"),
+    "in": _("is one of"),
+    "not_in": _("is not one of"),
+    "is_set": _("is set"),
+    "is_empty": _("is empty"),
+    "ends_with": _("ends with"),
+    "contains": _("contains"),
+    "not_contains": _("does not contain"),
+    "includes": _("includes"),
+    "excludes": _("does not include"),
+    "gt": _("more than"),
+    "lt": _("less than"),
+    "within": _("within the hours of"),
+    "outside": _("outside the hours of"),
+    "gte": _("is at least"),
+    "lte": _("is at most"),
+}
+SLA_STATES = {"ok": _("on track"), "at_risk": _("at risk"), "breached": _("breached")}
+COMMENT_KINDS = {"public": _("a public reply"), "internal": _("an internal note")}
 DURATION_FIELDS = {
     "minutes_since_created": "created_at",
     "minutes_since_status_changed": "status_changed_at",
@@ -103,24 +126,51 @@ class Field:
     ops: tuple[str, ...]
     parse: Callable[[Any, int], Any] | None  # None: the operator takes no value
     kinds: tuple[str, ...] = ("trigger", "automation")
+    # For the console's rule builder: the field in words, its group, and what its value is
+    # ("text", "minutes", or the name of a list of choices the console hands it).
+    label: str = ""
+    group: str = ""
+    values: str = "text"
 
 
+TICKET, PEOPLE, WORDS, TIME, MOMENT = _("The ticket"), _("People and teams"), _("Text"), _("Time"), _("The moment")
+CUSTOM = _("Custom fields")
 FIELDS: dict[str, Field] = {
-    "status": Field(CHOICE_OPS, _one_of(Status.values, "status")),
-    "priority": Field(CHOICE_OPS, _one_of(Priority.values, "priority")),
-    "channel": Field(CHOICE_OPS, _one_of(Channel.values, "channel")),
-    "category": Field(RELATION_OPS, _row(Category, "category", "slug")),
-    "team": Field(RELATION_OPS, _row(Team, "team")),
-    "assignee": Field(RELATION_OPS, _row(User, "agent")),
-    "organization": Field(RELATION_OPS, _row(Organization, "organization")),
-    "requester_email": Field(("is", "ends_with", "contains"), _text),
-    "subject": Field(("contains", "not_contains"), _text),
-    "description": Field(("contains", "not_contains"), _text),
-    "tag": Field(("includes", "excludes"), _text),
-    "sla": Field(("is",), _one_of(["ok", "at_risk", "breached"], "sla")),
-    **{name: Field(("gt", "lt"), _minutes) for name in DURATION_FIELDS},
-    "comment": Field(("is",), _one_of(["public", "internal"], "comment"), ("trigger",)),
-    "business_hours": Field(("within", "outside"), _row(BusinessCalendar, "business calendar")),
+    "status": Field(CHOICE_OPS, _one_of(Status.values, "status"), label=_("Status"), group=TICKET, values="status"),
+    "priority": Field(
+        CHOICE_OPS, _one_of(Priority.values, "priority"), label=_("Priority"), group=TICKET, values="priority"
+    ),
+    "channel": Field(
+        CHOICE_OPS, _one_of(Channel.values, "channel"), label=_("Channel"), group=TICKET, values="channel"
+    ),
+    "category": Field(
+        RELATION_OPS, _row(Category, "category", "slug"), label=_("Category"), group=TICKET, values="category"
+    ),
+    "team": Field(RELATION_OPS, _row(Team, "team"), label=_("Team"), group=PEOPLE, values="team"),
+    "assignee": Field(RELATION_OPS, _row(User, "agent"), label=_("Assignee"), group=PEOPLE, values="agent"),
+    "organization": Field(
+        RELATION_OPS, _row(Organization, "organization"), label=_("Organization"), group=PEOPLE, values="organization"
+    ),
+    "requester_email": Field(("is", "ends_with", "contains"), _text, label=_("Requester email"), group=PEOPLE),
+    "subject": Field(("contains", "not_contains"), _text, label=_("Subject"), group=WORDS),
+    "description": Field(("contains", "not_contains"), _text, label=_("Description"), group=WORDS),
+    "tag": Field(("includes", "excludes"), _text, label=_("Tag"), group=WORDS),
+    "sla": Field(("is",), _one_of(SLA_STATES, "sla"), label=_("SLA state"), group=TICKET, values="sla"),
+    "minutes_since_created": Field(("gt", "lt"), _minutes, label=_("Time since created"), group=TIME, values="minutes"),
+    "minutes_since_status_changed": Field(
+        ("gt", "lt"), _minutes, label=_("Time since the status changed"), group=TIME, values="minutes"
+    ),
+    "minutes_since_updated": Field(("gt", "lt"), _minutes, label=_("Time since updated"), group=TIME, values="minutes"),
+    "comment": Field(
+        ("is",), _one_of(COMMENT_KINDS, "comment"), ("trigger",), label=_("Comment is"), group=MOMENT, values="comment"
+    ),
+    "business_hours": Field(
+        ("within", "outside"),
+        _row(BusinessCalendar, "business calendar"),
+        label=_("Business hours"),
+        group=MOMENT,
+        values="calendar",
+    ),
 }
 CUSTOM_PREFIX = "cf:"
 ORDERED_TYPES = (FieldType.NUMBER, FieldType.DATE)
@@ -131,6 +181,40 @@ _COLUMN = {
     "organization": "organization_id",
 }
 _PYTHON = frozenset({"comment", "business_hours"})
+
+
+def custom_ops(spec: FieldSpec) -> tuple[str, ...]:
+    """A custom field's operators: ``is``, and ``gte`` / ``lte`` for numbers and dates."""
+    return ("is", "gte", "lte") if spec.type in ORDERED_TYPES else ("is",)
+
+
+def describe_fields(custom: Iterable[FieldSpec]) -> list[dict[str, Any]]:
+    """The fields as the console's rule builder offers them, from ``FIELDS`` and the given custom fields:
+    name, words, group, operators, what the value is, and the kinds of rule that may use them."""
+    described = [
+        {
+            "name": name,
+            "label": str(field.label),
+            "group": str(field.group),
+            "ops": list(field.ops),
+            "values": field.values,
+            "kinds": list(field.kinds),
+        }
+        for name, field in FIELDS.items()
+    ]
+    described += [
+        {
+            "name": f"{CUSTOM_PREFIX}{spec.key}",
+            "label": spec.label,
+            "group": str(CUSTOM),
+            "ops": list(custom_ops(spec)),
+            "values": spec.type,
+            "choices": list(spec.choices),
+            "kinds": ["trigger", "automation"],
+        }
+        for spec in custom
+    ]
+    return described
 
 
 def clean_conditions(raw: Any, *, kind: str) -> list[dict[str, Any]]:
@@ -155,8 +239,8 @@ def _clean_custom(condition: dict[str, Any], index: int) -> dict[str, Any]:
     spec = next((spec for spec in active_fields() if spec.key == key), None)
     if spec is None:
         raise _fail(index, f"there is no custom field {key!r}.")
-    if op not in ("is", "gte", "lte") or (op != "is" and spec.type not in ORDERED_TYPES):
-        raise _fail(index, f"{spec.label} takes is{', gte, lte' if spec.type in ORDERED_TYPES else ''}, not {op!r}.")
+    if op not in custom_ops(spec):
+        raise _fail(index, f"{spec.label} takes {', '.join(custom_ops(spec))}, not {op!r}.")
     try:
         parse_value(spec, condition.get("value"))
     except ValueError as exc:
