@@ -176,3 +176,24 @@ def summarize(
 def mean_and_median(tickets: QuerySet, field: str, *, unit: int = 1, **extra: Aggregate) -> dict[str, Any]:
     """The count, mean and median of one duration over ``tickets`` (and ``extra`` aggregates), ungrouped."""
     return summarize(tickets, field, unit=unit, **extra)[()]
+
+
+def summarized_beside(field: str, condition: Q) -> dict[str, Aggregate]:
+    """On PostgreSQL, aggregates that summarize a second ``field`` (over the rows ``condition`` selects) in
+    the same scan as ``summarize``'s own field: give them to it as extra aggregates, read them back with
+    ``read_beside``. One sort more, not one scan more (the dashboard's requester wait beside resolution)."""
+    kept = condition & Q(**{f"{field}__isnull": False})
+    return {
+        f"{field}__count": Count(field, filter=condition),
+        f"{field}__mean": Avg(field, filter=condition),
+        f"{field}__percentiles": Percentiles(field, filter=kept),
+    }
+
+
+def read_beside(row: dict[str, Any], field: str, *, unit: int = 1) -> dict[str, Any]:
+    """``summarize``'s figures of ``field`` from a row that ``summarized_beside``'s aggregates were asked in."""
+    values = row.pop(f"{field}__percentiles") or [None] * len(PERCENTILES)
+    figures = {"count": row.pop(f"{field}__count"), "mean": rounded(row.pop(f"{field}__mean"), unit=unit)}
+    for index, (name, _numerator, _denominator) in enumerate(PERCENTILES):
+        figures[name] = rounded(values[index], unit=unit)
+    return figures

@@ -27,9 +27,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, Q
 
-from reports.metrics.durations import mean_and_median, rounded
+from reports.metrics.durations import mean_and_median, read_beside, rounded, summarized_beside
 from reports.metrics.expressions import count_where, in_range
 from reports.metrics.sla import (
     FIRST_RESPONSE_COUNTS,
@@ -78,8 +79,16 @@ def dashboard(subject: Subject, params: ReportParams, now: datetime) -> dict[str
     first_response = mean_and_median(first_responses_in(subject, params), "seconds", unit=60, **FIRST_RESPONSE_COUNTS)
     first_stopped = {(): {name: first_response.pop(name) for name in FIRST_RESPONSE_COUNTS}}
     stops = stopped_in(subject, params)
+    # PostgreSQL summarizes the requester wait in the same scan of the stops; SQLite in a query of its own.
+    postgresql = connection.vendor == "postgresql"
+    beside = summarized_beside("wait_seconds", _RESOLVED) if postgresql else {}
     resolution = mean_and_median(
-        stops, "seconds", unit=60, **RESOLUTION_COUNTS, **RESOLVED_COUNT, **RESOLVED_FIGURES, **PAUSED
+        stops, "seconds", unit=60, **RESOLUTION_COUNTS, **RESOLVED_COUNT, **RESOLVED_FIGURES, **PAUSED, **beside
+    )
+    requester_wait = (
+        read_beside(resolution, "wait_seconds", unit=60)
+        if postgresql
+        else mean_and_median(stops.filter(kind=MilestoneKind.RESOLVED), "wait_seconds", unit=60)
     )
     resolved = resolution.pop("resolved")
     work = {name: resolution.pop(name) for name in [*RESOLVED_FIGURES, *PAUSED]}
@@ -115,7 +124,7 @@ def dashboard(subject: Subject, params: ReportParams, now: datetime) -> dict[str
         "reopened": reopens.aggregate(count=Count("ticket", distinct=True))["count"],
         "one_touch": {"count": work["one_touch"], "percent": percent(work["one_touch"], work["replied"])},
         "replies_per_ticket": rounded(work["replies"]),
-        "requester_wait": mean_and_median(stops.filter(kind=MilestoneKind.RESOLVED), "wait_seconds", unit=60),
+        "requester_wait": requester_wait,
         "paused_mean": rounded(work["paused"], unit=60),
     }
     return {**figures, "results": list(_flat(figures))}

@@ -129,3 +129,14 @@ def test_each_milestone_keeps_the_ticket_as_it_was(march, agent):
     resolved = Milestone.objects.get(ticket=solved, kind=MilestoneKind.RESOLVED)
     # The requester waited on the desk the whole day: the ticket was never pending.
     assert (resolved.wait_seconds, resolved.paused_seconds) == (24 * 3600, 0)
+
+
+def test_the_requester_wait_is_summarized_as_every_duration_is(march, api, manager):
+    from reports.metrics.durations import mean_and_median
+
+    with time_machine.travel(at(4, 1, 8), tick=False):
+        wait = figures(api(manager), "dashboard", MARCH)["requester_wait"]
+    resolved = Milestone.objects.filter(kind=MilestoneKind.RESOLVED)
+    # In the scan of the resolutions on PostgreSQL, in a query of its own on SQLite: the same figures.
+    assert wait == mean_and_median(resolved, "wait_seconds", unit=60)
+    assert (wait["count"], wait["median"]) == (1, 24 * 60.0)
