@@ -38,14 +38,18 @@ def _own_task_queue():
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
+    from helpdesk.cache import forget_here
     from tickets.custom_fields import forget_cached_fields
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-    # The cached custom field definitions outlive a test's rolled-back rows: each test starts without them.
+    # Cached hints (custom field definitions, who listens to ticket changes) outlive a test's rolled-back
+    # rows: each test starts without them.
     forget_cached_fields()
+    forget_here()
     yield
     forget_cached_fields()
+    forget_here()
 
 
 @pytest.fixture

@@ -205,8 +205,15 @@ class ResilientRedisCache(RedisCache):
         return self._guard("clear", False, super().clear)
 
 
+# remembered()'s answers in this process for a moment, in front of the shared cache: a request that
+# asks many times (every event of a write, every ticket of a page) asks the cache once.
+LOCAL_SECONDS = 1.0
+_local: dict[str, tuple[float, Any]] = {}
+
+
 def remembered(key: str, compute: Callable[[], T], timeout: float) -> T:
-    """``compute()``'s answer, kept in the default cache under ``key`` for ``timeout`` seconds.
+    """``compute()``'s answer, kept in the default cache under ``key`` for ``timeout`` seconds (and in
+    this process for ``LOCAL_SECONDS``, so another process's change shows within that much more).
 
     For a hint that saves a query on every write (is anyone listening?): whatever the cache does,
     even raise (a broken backend, not only Redis away, which fails open already), the answer is
@@ -214,26 +221,36 @@ def remembered(key: str, compute: Callable[[], T], timeout: float) -> T:
     """
     from django.core.cache import cache
 
+    moment = time.monotonic()
+    held = _local.get(key)
+    if held is not None and moment - held[0] < LOCAL_SECONDS:
+        return held[1]
     try:
         found = cache.get(key)
     except Exception:
         logger.warning("cache read of %s failed; computed instead", key, exc_info=True)
-        return compute()
-    if found is not None:
-        return found
-    value = compute()
-    try:
-        cache.set(key, value, timeout=timeout)
-    except Exception:
-        logger.warning("cache write of %s failed; computed again next time", key, exc_info=True)
-    return value
+        found = None
+    if found is None:
+        found = compute()
+        try:
+            cache.set(key, found, timeout=timeout)
+        except Exception:
+            logger.warning("cache write of %s failed; computed again next time", key, exc_info=True)
+    _local[key] = (moment, found)
+    return found
 
 
 def forget(key: str) -> None:
-    """Drop ``key`` from the default cache; a cache that fails leaves it to expire."""
+    """Drop ``key`` from the default cache and this process's memory; a cache that fails leaves it to expire."""
     from django.core.cache import cache
 
+    _local.pop(key, None)
     try:
         cache.delete(key)
     except Exception:
         logger.warning("cache delete of %s failed; it expires by itself", key, exc_info=True)
+
+
+def forget_here() -> None:
+    """Drop every answer ``remembered`` holds in this process (tests start each without them)."""
+    _local.clear()

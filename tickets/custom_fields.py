@@ -16,11 +16,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
+from helpdesk.cache import forget, remembered
 from helpdesk.errors import ValidationFailed
 from tickets.models import CustomField, CustomFieldValue, FieldType, Ticket
 from tickets.models.custom_fields import NUMBER_PLACES, TEXT_MAX
@@ -109,27 +109,13 @@ def _load() -> tuple[FieldSpec, ...]:
 
 
 def active_fields() -> tuple[FieldSpec, ...]:
-    """Every active field, in position order; from the cache when it holds them (no query)."""
-    try:
-        cached = cache.get(CACHE_KEY)
-    except Exception:  # a cache that is away costs queries, never the page
-        logger.exception("Could not read the custom fields from the cache.")
-        return _load()
-    if cached is not None:
-        return cached
-    fields = _load()
-    try:
-        cache.set(CACHE_KEY, fields, CACHE_SECONDS)
-    except Exception:
-        logger.exception("Could not keep the custom fields in the cache.")
-    return fields
+    """Every active field, in position order: from this process's memory or the cache when they hold
+    them (no query; a page of tickets asks once), else read (``helpdesk.cache.remembered``)."""
+    return remembered(CACHE_KEY, _load, CACHE_SECONDS)
 
 
 def forget_cached_fields() -> None:
-    try:
-        cache.delete(CACHE_KEY)
-    except Exception:
-        logger.exception("Could not forget the cached custom fields; they refresh within %s s.", CACHE_SECONDS)
+    forget(CACHE_KEY)
 
 
 def forget_fields(**_: Any) -> None:
