@@ -131,6 +131,8 @@ def eager():
 @pytest.fixture
 def broker_down():
     """Celery pointed at a port where nothing listens: every publish is refused, as with a down broker."""
+    from kombu import pools
+
     from helpdesk.celery import app
 
     original = app.conf.broker_url
@@ -140,3 +142,6 @@ def broker_down():
     app.pool.force_close_all()
     app.conf.broker_url = original
     app._pool, app.amqp._producer_pool = None, None
+    # kombu keeps producer pools by broker address, process-wide: the closed one of the dead address
+    # would be handed to the next test that points Celery there (even its eager tasks acquire one).
+    pools.reset()
